@@ -1,0 +1,53 @@
+# itemvec — see README.md. `make run` and `make test` install what they need.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/itemvec
+GOTEST_FLAGS ?= -count=1 -timeout 20m
+
+.PHONY: all setup setup-test setup-gpu build run test test-short bench lint goldens clean
+
+all: build
+
+## setup: fetch ONNX Runtime, convert the image model, build the sample catalog (into .deps/)
+setup:
+	@.ci/setup.sh runtime
+
+## setup-test: setup + redis-server, the en_US.UTF-8 locale and versitygw (a real S3 server)
+setup-test:
+	@.ci/setup.sh test
+
+## setup-gpu: fetch the CUDA execution provider libraries for ORT 1.29 (CUDA 13 host)
+setup-gpu: setup
+	@.ci/setup.sh gpu
+
+build:
+	$(GO) build -o $(BIN) ./cmd/itemvec
+
+## run: the whole job on embedded Redis + S3 with the sample catalog
+run: setup build
+	$(BIN) run
+
+## test: every test, against real redis-server, versitygw and ONNX Runtime
+test: setup-test
+	ITEMVEC_REQUIRE_DEPS=1 $(GO) test $(GOTEST_FLAGS) ./...
+	ITEMVEC_REQUIRE_DEPS=1 $(GO) test -count=1 -race ./onnx/ ./workers/
+
+## test-short: unit tests only; nothing is fetched
+test-short:
+	$(GO) test -short ./...
+
+## bench: raw ORT vs end-to-end throughput and per-stage time
+bench: setup build
+	$(BIN) bench
+	ITEMVEC_REQUIRE_DEPS=1 $(GO) test -run '^$$' -bench . -benchtime 20x ./extract/ ./fusion/
+
+lint:
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+## goldens: regenerate the TensorFlow.js reference features (needs npm)
+goldens: setup
+	ITEMVEC_REQUIRE_DEPS=1 $(GO) test ./onnx/keras/ -run Parity -update
+
+clean:
+	rm -rf bin

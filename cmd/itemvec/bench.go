@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/itemvec/itemvec/workers"
+)
+
+func newBenchCmd() *cobra.Command {
+	var (
+		ef          encoderFlags
+		catalogDir  string
+		concurrency int
+		batch       int
+		rounds      int
+		rawFor      time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure raw model throughput and end-to-end throughput in one run, and their ratio",
+		Long: `bench measures, in one process on this machine:
+  1. raw ONNX Runtime throughput of the image model alone on synthetic tensors
+     (same --max-batch and --threads as the pipeline);
+  2. end-to-end items/s of the embedded pipeline (in-process S3 and Redis,
+     asynq, decode, inference, fusion, publish) on the sample catalog,
+     repeated --rounds times with distinct ids;
+and prints their ratio and the time spent per stage.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			env, err := startEmbedded(cmd, catalogDir)
+			if err != nil {
+				return err
+			}
+			defer env.Close()
+			enc, fs, err := ef.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer enc.Close()
+			slog.Info("benchmark: raw inference", "batch", ef.maxBatch, "for", rawFor)
+			raw, err := workers.BenchRaw(ctx, enc, ef.maxBatch, rawFor)
+			if err != nil {
+				return err
+			}
+			items := env.cat.Items
+			slog.Info("benchmark: end-to-end", "items", len(items)*rounds)
+			job, err := workers.RunJob(ctx, workers.JobConfig{
+				Redis: env.rdb, S3: env.s3.ReaderConfig(), Uploader: env.s3, Catalog: env.cat,
+				ExtraItems: workers.Replicate(items, rounds),
+				Encoder:    enc, Fusion: fs, Concurrency: concurrency, Batch: batch,
+			})
+			if err != nil {
+				return err
+			}
+			threads := ef.threads
+			if threads == 0 {
+				threads = runtime.NumCPU()
+			}
+			workers.PrintBench(cmd.OutOrStdout(), raw, job, threads, string(enc.Session.Device()))
+			if len(job.Failures) > 0 {
+				return fmt.Errorf("%d items failed during the benchmark; first: %s", len(job.Failures), job.Failures[0].Reason)
+			}
+			return nil
+		},
+	}
+	ef.add(cmd)
+	cmd.Flags().StringVar(&catalogDir, "catalog", "", "sample catalog folder (default .deps/catalog)")
+	cmd.Flags().IntVar(&concurrency, "concurrency", 4, "tasks processed at once")
+	cmd.Flags().IntVar(&batch, "batch", 8, "items per task")
+	cmd.Flags().IntVar(&rounds, "rounds", 4, "run the sample catalog this many times (distinct ids)")
+	cmd.Flags().DurationVar(&rawFor, "raw-for", 5*time.Second, "measure raw inference for at least this long")
+	return cmd
+}

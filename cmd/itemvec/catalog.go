@@ -1,0 +1,36 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/itemvec/itemvec/workers/catalog"
+)
+
+func newCatalogCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "catalog", Short: "Prepare the sample catalog"}
+	var cfg catalog.PrepareConfig
+	prepare := &cobra.Command{
+		Use:   "prepare --photos DIR --texts FILE --out DIR",
+		Short: "Build the sample catalog (images, near-duplicates, manifest) make run uses",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			sum, err := catalog.Prepare(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), sum)
+			return nil
+		},
+	}
+	prepare.Flags().StringVar(&cfg.PhotosDir, "photos", "", "folder of source photos (make setup: .deps/photos)")
+	prepare.Flags().StringVar(&cfg.TextsPath, "texts", "", "product texts JSON written by testdata/catalog/texts.cjs")
+	prepare.Flags().StringVar(&cfg.OutDir, "out", "", "output folder")
+	prepare.Flags().Int64Var(&cfg.Seed, "seed", 7, "seed of the behaviour counters")
+	for _, f := range []string{"photos", "texts", "out"} {
+		_ = prepare.MarkFlagRequired(f)
+	}
+	cmd.AddCommand(prepare)
+	return cmd
+}

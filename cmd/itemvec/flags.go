@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/itemvec/itemvec/extract"
+	"github.com/itemvec/itemvec/fusion"
+	"github.com/itemvec/itemvec/onnx"
+	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec/workers"
+)
+
+type redisFlags struct{ url string }
+
+func (f *redisFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.url, "redis", "redis://127.0.0.1:6379/0",
+		"Redis URL (redis:// or rediss://; password in the URL: redis://:secret@host:6379/0)")
+}
+
+type s3Flags struct {
+	endpoint  string
+	region    string
+	pathStyle bool
+	maxBytes  int64
+	timeout   time.Duration
+}
+
+func (f *s3Flags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.endpoint, "s3-endpoint", "", "S3 API endpoint URL (empty = AWS); e.g. http://minio:9000")
+	cmd.Flags().StringVar(&f.region, "s3-region", "us-east-1", "S3 region")
+	cmd.Flags().BoolVar(&f.pathStyle, "s3-path-style", false, "use path-style addressing (MinIO and most S3-compatible servers)")
+	cmd.Flags().Int64Var(&f.maxBytes, "s3-max-object-bytes", 32<<20, "refuse objects larger than this (bad input, not retried)")
+	cmd.Flags().DurationVar(&f.timeout, "s3-timeout", 30*time.Second, "timeout of one S3 request")
+}
+
+func (f *s3Flags) config() storage.S3Config {
+	return storage.S3Config{Endpoint: f.endpoint, Region: f.region, PathStyle: f.pathStyle,
+		MaxObjectBytes: f.maxBytes, Timeout: f.timeout}
+}
+
+type encoderFlags struct {
+	device     string
+	threads    int
+	maxBatch   int
+	maxWait    time.Duration
+	modelsDir  string
+	imageModel string
+	ortLib     string
+	fusionSpec string
+	maxPixels  int64
+}
+
+func (f *encoderFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.device, "device", "cpu", "execution provider: cpu, cuda, or auto (cuda if it loads, else cpu)")
+	cmd.Flags().IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads (0 = ORT default: one per core)")
+	cmd.Flags().IntVar(&f.maxBatch, "max-batch", 16, "micro-batcher: run the model on at most this many images at once")
+	cmd.Flags().DurationVar(&f.maxWait, "max-wait", 5*time.Millisecond, "micro-batcher: run a partial batch after this wait")
+	cmd.Flags().StringVar(&f.modelsDir, "models-dir", "", "folder of model files named by specs (default .deps/models, $ITEMVEC_DEPS/models)")
+	cmd.Flags().StringVar(&f.imageModel, "image-model", "", "image model spec file (JSON); default: the built-in MobileNetV2 spec")
+	cmd.Flags().StringVar(&f.ortLib, "ort-lib", "", "path of libonnxruntime.so (default .deps/ort/libonnxruntime.so.1)")
+	cmd.Flags().StringVar(&f.fusionSpec, "fusion-spec", "", "fusion spec file (JSON); default: the built-in spec")
+	cmd.Flags().Int64Var(&f.maxPixels, "max-image-pixels", 0, "refuse images with more pixels than this, before decoding (0 = 50 MP)")
+}
+
+func (f *encoderFlags) encoderConfig() (workers.EncoderConfig, error) {
+	dev, err := onnx.ParseDevice(f.device)
+	if err != nil {
+		return workers.EncoderConfig{}, err
+	}
+	return workers.EncoderConfig{
+		ModelsDir: f.modelsDir, ImageSpecPath: f.imageModel, ORTLibrary: f.ortLib,
+		Device: dev, Threads: f.threads, MaxBatch: f.maxBatch, MaxWait: f.maxWait,
+	}, nil
+}
+
+func (f *encoderFlags) limits() extract.Limits { return extract.Limits{MaxPixels: f.maxPixels} }
+
+func (f *encoderFlags) fusion() (*fusion.Spec, error) {
+	if f.fusionSpec == "" {
+		return fusion.DefaultSpec(), nil
+	}
+	return fusion.LoadSpec(f.fusionSpec)
+}
+
+// openEncoder loads the image model and checks the fusion spec against it.
+func (f *encoderFlags) open(ctx context.Context) (*workers.Encoder, *fusion.Spec, error) {
+	cfg, err := f.encoderConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	fs, err := f.fusion()
+	if err != nil {
+		return nil, nil, err
+	}
+	enc, err := workers.OpenEncoder(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := workers.CheckFusion(fs, enc); err != nil {
+		enc.Close()
+		return nil, nil, err
+	}
+	return enc, fs, nil
+}

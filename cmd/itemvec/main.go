@@ -1,0 +1,114 @@
+// Command itemvec turns product images, texts and behaviour into unified item
+// vectors: `itemvec worker` serves itemvec:embed tasks from Redis, `itemvec
+// enqueue` turns a JSON-lines manifest into tasks, `itemvec run` does the
+// whole job on embedded Redis and S3. Every flag can also be set with an
+// environment variable ITEMVEC_<FLAG> (upper case, dashes as underscores).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := newRootCmd().ExecuteContext(ctx)
+	if err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.code)
+		}
+		fmt.Fprintln(os.Stderr, "itemvec:", err)
+		os.Exit(1)
+	}
+}
+
+// exitError ends the process with a code after the command printed its own
+// explanation.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+type globalFlags struct {
+	logLevel  string
+	logFormat string
+}
+
+func newRootCmd() *cobra.Command {
+	var g globalFlags
+	root := &cobra.Command{
+		Use:   "itemvec",
+		Short: "Multimodal item vectors for recommenders: S3 images + behaviour -> fused vectors in Redis",
+		Long: `itemvec turns products (images in S3, texts, behaviour counters) into one unified,
+versioned item vector per product, published to Redis in a documented layout
+(docs/contract.md) that recommenders on every device read.
+
+Every flag can also be set by an environment variable ITEMVEC_<FLAG>, e.g.
+--s3-endpoint is ITEMVEC_S3_ENDPOINT. AWS credentials come from the standard
+AWS chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ...), never
+from a flag.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyEnv(cmd); err != nil {
+				return err
+			}
+			return setupLogging(g)
+		},
+	}
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	root.AddCommand(newWorkerCmd(), newEnqueueCmd(), newEmbedCmd(), newVectorsCmd(),
+		newRunCmd(), newBenchCmd(), newModelsCmd(), newCatalogCmd())
+	return root
+}
+
+// applyEnv sets every flag the user did not pass from ITEMVEC_<FLAG>.
+func applyEnv(cmd *cobra.Command) error {
+	var errs []error
+	set := func(f *pflag.Flag) {
+		if f.Changed {
+			return
+		}
+		name := "ITEMVEC_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+				return
+			}
+			f.Changed = true
+		}
+	}
+	cmd.Flags().VisitAll(set)
+	cmd.InheritedFlags().VisitAll(set)
+	return errors.Join(errs...)
+}
+
+func setupLogging(g globalFlags) error {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	var h slog.Handler
+	switch g.logFormat {
+	case "text":
+		h = slog.NewTextHandler(os.Stderr, opts)
+	case "json":
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	default:
+		return fmt.Errorf("--log-format must be text or json, not %q", g.logFormat)
+	}
+	slog.SetDefault(slog.New(h))
+	return nil
+}

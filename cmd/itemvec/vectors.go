@@ -1,0 +1,161 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/itemvec/itemvec/storage"
+)
+
+func newVectorsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "vectors",
+		Short: "Read published vectors and failures from Redis; promote a space",
+	}
+	cmd.AddCommand(newVectorsGetCmd(), newVectorsFailuresCmd(), newVectorsPromoteCmd())
+	return cmd
+}
+
+func resolveSpace(cmd *cobra.Command, store *storage.VectorStore, space string) (string, error) {
+	if space != "" {
+		return space, nil
+	}
+	cur, err := store.Current(cmd.Context())
+	if err != nil {
+		return "", err
+	}
+	if cur == "" {
+		return "", fmt.Errorf("itemvec:current is not set; pass --space")
+	}
+	return cur, nil
+}
+
+func newVectorsGetCmd() *cobra.Command {
+	var (
+		rf     redisFlags
+		space  string
+		blocks bool
+	)
+	cmd := &cobra.Command{
+		Use:   "get ID...",
+		Short: "Print the vectors of items as JSON lines (exit 3 if any is missing)",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, ids []string) error {
+			rdb, err := storage.NewRedisClient(rf.url)
+			if err != nil {
+				return err
+			}
+			defer rdb.Close()
+			store := storage.NewVectorStore(rdb, storage.StoreConfig{})
+			space, err := resolveSpace(cmd, store, space)
+			if err != nil {
+				return err
+			}
+			got, err := store.Get(cmd.Context(), space, ids...)
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			missing := 0
+			for i, v := range got {
+				if v == nil {
+					missing++
+					if err := enc.Encode(map[string]any{"id": ids[i], "space": space, "error": "not found"}); err != nil {
+						return err
+					}
+					continue
+				}
+				out := map[string]any{
+					"id": v.ID, "space": space, "dim": len(v.Vector), "spec": v.SpecID, "spec_hash": v.SpecHash,
+					"content_hash": v.ContentHash, "updated_at": v.UpdatedAt.UTC(), "modalities": v.Modalities,
+					"vector": v.Vector,
+				}
+				if blocks {
+					out["blocks"] = v.Blocks
+				}
+				if err := enc.Encode(out); err != nil {
+					return err
+				}
+			}
+			if missing > 0 {
+				return exitError{code: 3}
+			}
+			return nil
+		},
+	}
+	rf.add(cmd)
+	cmd.Flags().StringVar(&space, "space", "", "key space (default: itemvec:current)")
+	cmd.Flags().BoolVar(&blocks, "blocks", false, "also print the per-modality blocks")
+	return cmd
+}
+
+func newVectorsFailuresCmd() *cobra.Command {
+	var (
+		rf    redisFlags
+		space string
+		limit int
+	)
+	cmd := &cobra.Command{
+		Use:   "failures",
+		Short: "Print items that failed, newest first, as JSON lines with their reasons",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rdb, err := storage.NewRedisClient(rf.url)
+			if err != nil {
+				return err
+			}
+			defer rdb.Close()
+			store := storage.NewVectorStore(rdb, storage.StoreConfig{})
+			space, err := resolveSpace(cmd, store, space)
+			if err != nil {
+				return err
+			}
+			fails, err := store.Failures(cmd.Context(), space, limit)
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			for _, f := range fails {
+				if err := enc.Encode(map[string]any{"id": f.ID, "kind": f.Kind, "reason": f.Reason,
+					"uri": f.URI, "task": f.Task, "attempt": f.Attempt, "at": f.At.UTC()}); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	rf.add(cmd)
+	cmd.Flags().StringVar(&space, "space", "", "key space (default: itemvec:current)")
+	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many")
+	return cmd
+}
+
+func newVectorsPromoteCmd() *cobra.Command {
+	var rf redisFlags
+	cmd := &cobra.Command{
+		Use:   "promote SPACE",
+		Short: "Point itemvec:current at SPACE (after a new spec's backfill)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rdb, err := storage.NewRedisClient(rf.url)
+			if err != nil {
+				return err
+			}
+			defer rdb.Close()
+			store := storage.NewVectorStore(rdb, storage.StoreConfig{})
+			prev, err := store.Current(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := store.SetCurrent(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "itemvec:current: %q -> %q\n", prev, args[0])
+			return nil
+		},
+	}
+	rf.add(cmd)
+	return cmd
+}

@@ -1,0 +1,51 @@
+package extract_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+
+	"github.com/itemvec/itemvec/extract"
+)
+
+func ExamplePrepareImage() {
+	// A 4×2 picture: left half red, right half white.
+	img := image.NewNRGBA(image.Rect(0, 0, 4, 2))
+	for y := range 2 {
+		for x := range 4 {
+			c := color.NRGBA{255, 0, 0, 255}
+			if x >= 2 {
+				c = color.NRGBA{255, 255, 255, 255}
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		panic(err)
+	}
+
+	spec := extract.ImageSpec{Width: 2, Height: 1, Resize: extract.ResizeStretch, Filter: extract.FilterNearest,
+		Mean: [3]float32{0.5, 0.5, 0.5}, Std: [3]float32{0.5, 0.5, 0.5}}
+	x, err := extract.PrepareImage(buf.Bytes(), spec, extract.Limits{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(x), x) // NCHW: R plane, G plane, B plane
+	// Output: 6 [1 1 -1 1 -1 1]
+}
+
+func ExampleError() {
+	_, err := extract.PrepareImage([]byte("<html>Not Found</html>"), extract.ImageSpec{Width: 224, Height: 224}, extract.Limits{})
+	var e *extract.Error
+	if errors.As(err, &e) {
+		fmt.Println(e.Reason, e.Retryable())
+		fmt.Println(err)
+	}
+	// Output:
+	// unsupported_format false
+	// unsupported image format (looks like text, not an image); supported: JPEG, PNG, GIF, WebP
+}

@@ -1,0 +1,114 @@
+// Package fusion turns one item's embeddings and shopper behaviour into a
+// single unit-norm item vector, by a versioned spec. It is pure math: it does
+// no I/O (apart from LoadSpec reading a spec file), runs no model and imports
+// no other itemvec package. Model outputs come in from onnx via workers; the
+// fused vector goes out to storage via workers.
+//
+// # Spec
+//
+// A Spec (JSON; the default is embedded from specs/v1.json, see DefaultSpec)
+// names the models whose embeddings feed the vector, weights the blocks, and
+// holds every constant of the behaviour features. Spec.Hash is the SHA-256 of
+// the spec's canonical JSON, and Spec.Space, ID + "-" + the first 8 hex digits
+// of the hash, is the Redis key space vectors are written to: change any
+// constant and new vectors land in a new space instead of mixing with
+// vectors they cannot be compared to.
+//
+// # Layout
+//
+// A fused vector is Spec.Dim() = image dim + text dim + behaviour dim values,
+// always in this order (Spec.Layout):
+//
+//	block     offset              dim                   v1
+//	image     0                   blocks.image.dim      [0, 1280)     mobilenetv2-imagenet-gap@1
+//	text      image dim           blocks.text.dim       [1280, 1280)  empty: no text model yet
+//	behavior  image + text dim    3 + 4 + 8·devices     [1280, 1311)  31 features
+//
+// The text slot is part of the layout even while its dim is 0, so adding a
+// text model (a new spec version) only inserts columns at a known place.
+//
+// # Fusion
+//
+// For each present block b with input x_b and spec weight w_b:
+//
+//	u_b   = w_b · x_b / ‖x_b‖₂
+//	fused = concat(u_image, u_text, u_behavior) / sqrt(Σ_present w_b²)
+//
+// so ‖fused‖₂ = 1, and block b's norm inside it is w_b / sqrt(Σ_present w²).
+// For two items with the same blocks present, the cosine of their fused
+// vectors is the weight²-averaged cosine of their blocks:
+//
+//	cos(f, g) = Σ_b w_b² · cos(x_b, y_b) / Σ_b w_b²
+//
+// With v1's weights (image 1, text 1, behaviour 0.5) and no text model, image
+// similarity makes up 1/1.25 = 80% of the score and behaviour 20%.
+//
+// A missing block (nil or empty embedding, nil Behavior, or an input of zero
+// norm) leaves its slot all zeros and is absent from Vector.Modalities; the
+// final normalisation gives its weight to the present blocks. Position i of
+// Values means the same thing for every item, whatever is missing. An item
+// with no block present is an error, as is one missing a block listed in
+// missing.required.
+//
+// # Behaviour features
+//
+// Each feature is first a raw value x in [0, 1], then standardised with the
+// spec's per-feature constants:
+//
+//	z = clamp((x − center) / scale, −1, 1)
+//
+// Raw values, with α, β the smoothing prior of each rate and C = count_ref:
+//
+//	log_price        min(1, log1p(price) / log1p(price_ref))
+//	rating           rating / rating_max; unrated (rating 0, when
+//	                 rating_zero_means_unrated): the feature's center, so z = 0
+//	has_rating       1 if rated, else 0
+//	d.log_views      min(1, log1p(views_d) / log1p(C))   (clicks, carts, orders alike)
+//	d.ctr            min(1, (clicks_d + α) / (views_d  + α + β))   ctr_prior
+//	d.cart_rate      min(1, (carts_d  + α) / (clicks_d + α + β))   cart_prior
+//	d.cvr            min(1, (orders_d + α) / (clicks_d + α + β))   cvr_prior
+//	d.view_share     views_d / Σ views; with no views at all, the center (z = 0)
+//	total.log_views, total.ctr, total.cart_rate, total.cvr
+//	                 as above, on counters summed over the spec's devices
+//
+// for each device d of behavior.devices (v1: pc, mobile, tablet), in the order
+// of Spec.BehaviorFeatureNames. The smoothed rates equal the prior mean
+// α/(α+β) for an item with no traffic and approach the raw rate as traffic
+// grows, so a single click on a single view does not read as CTR 1. Later
+// funnel stages may exceed earlier ones (clicks > views); the rate is then
+// clipped to 1.
+//
+// Centring matters: every raw feature is non-negative, so without it all
+// behaviour blocks would point into the same orthant and their cosines would
+// all be high. Subtracting the centre of a typical item makes the cosine of
+// two behaviour blocks say whether the items deviate from typical in the same
+// way: a cold item and a best seller point in opposite directions.
+//
+// # How the v1 constants were chosen
+//
+// They are set by hand from a documented typical item, not fitted to data
+// (there was no catalogue sample to fit them on): price 50, rating 4.2, and
+// 2000 views, 100 clicks, 20 carts, 10 orders split 40/50/10 over pc, mobile
+// and tablet. Each center is the raw feature of that item, so it maps to
+// (nearly) 0; has_rating's center 0.8 assumes 80% of items are rated. The
+// priors are the typical rates (CTR 5% = Beta(1, 19), cart rate 20% =
+// Beta(1, 4), conversion 10% = Beta(1, 9)), so a rate's center is its prior
+// mean. Scales are the raw spread mapped to ±1: 0.5 for log counts (0 views to
+// about 10⁶), 0.3 for log price (about 2 to 800 around 50), 0.2 for rating
+// (3.2 to 5), 0.1 for CTR and conversion, 0.2 for cart rate, 0.5 for shares
+// and 1 for has_rating. To refit on real data, set each center to the
+// feature's catalogue mean and each scale to about two standard deviations
+// (at most 1), and ship the result as a new spec version; its hash, and so
+// its Space, will differ.
+//
+// Note that the log-count features move together, so popularity is the
+// leading direction of the behaviour block. An item whose features all sit
+// exactly at their centers has a zero behaviour block, which Fuse treats as
+// missing.
+//
+// # Errors
+//
+// Every error is a *Error with a Kind (KindSpec, KindInput, KindDim,
+// KindMissing), the failing Op, the offending Field and the reason; none is
+// Retryable, since the same inputs fail the same way again.
+package fusion

@@ -1,0 +1,175 @@
+package fusion
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Inputs are one item's modalities. An empty (nil or zero-length) embedding
+// or a nil Behavior is a missing modality.
+type Inputs struct {
+	// Image is the image model's embedding: Blocks.Image.Dim values.
+	Image []float32
+	// Text is the text model's embedding: Blocks.Text.Dim values. It must be
+	// empty while the spec has no text model.
+	Text []float32
+	// Behavior is turned into the behaviour block by BehaviorFeatures.
+	Behavior *Behavior
+}
+
+// Vector is a fused item vector.
+type Vector struct {
+	// Values is the unit-norm fused vector, Spec.Dim() long, laid out as
+	// Spec.Layout() says. A missing block's slot is all zeros.
+	Values []float32
+	// Blocks maps each present block's name to its slice of Values: the
+	// block's L2-normalised input times its weight, after the overall
+	// normalisation. Its norm is w/sqrt(Σ w² over present blocks). The slices
+	// share memory with Values.
+	Blocks map[string][]float32
+	// Modalities lists the present blocks in layout order, e.g.
+	// ["image", "behavior"].
+	Modalities []string
+	// SpecID and SpecHash identify the spec that made the vector.
+	SpecID   string
+	SpecHash string
+}
+
+// Fuse builds the fused vector of one item:
+//
+//  1. each present block is L2-normalised (the behaviour block after
+//     BehaviorFeatures) and multiplied by its spec weight;
+//  2. the blocks are concatenated in layout order, a missing block's slot
+//     filled with zeros;
+//  3. the concatenation is L2-normalised.
+//
+// A block whose input has zero norm (e.g. an all-zero embedding) is treated
+// as missing rather than divided by zero. Because the layout is fixed, every
+// position of Values means the same thing for every item, and the final
+// normalisation hands a missing block's weight to the present ones.
+//
+// Errors are *Error: KindSpec for an invalid spec, KindDim for an embedding
+// of the wrong length, KindInput for a NaN or Inf in an embedding or a bad
+// behaviour value, KindMissing when no block is present or a required one is
+// not. Arithmetic is in float64; only Values is rounded to float32.
+func Fuse(s *Spec, in Inputs) (*Vector, error) {
+	const op = "Fuse"
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	behavior, err := behaviorFeatures(in.Behavior, s, op)
+	if err != nil {
+		return nil, err
+	}
+	layout := s.Layout()
+	raw := [][]float64{nil, nil, behavior}
+	for i, emb := range [][]float32{in.Image, in.Text} {
+		if raw[i], err = embedding(emb, layout[i], op); err != nil {
+			return nil, err
+		}
+	}
+
+	fused := make([]float64, s.Dim())
+	var present []string
+	for i, r := range layout {
+		norm := l2(raw[i])
+		if norm == 0 {
+			continue
+		}
+		w := s.weight(r.Name) / norm
+		for j, v := range raw[i] {
+			fused[r.Offset+j] = v * w
+		}
+		present = append(present, r.Name)
+	}
+	for _, req := range s.Missing.Required {
+		if !slices.Contains(present, req) {
+			return nil, newError(KindMissing, op, req, "the spec requires this block")
+		}
+	}
+	if len(present) == 0 {
+		return nil, newError(KindMissing, op, "", "no block present: need an image or text embedding with non-zero norm, or a behaviour")
+	}
+
+	total := l2(fused)
+	values := make([]float32, len(fused))
+	for i, v := range fused {
+		values[i] = float32(v / total)
+	}
+	blocks := make(map[string][]float32, len(present))
+	for _, r := range layout {
+		if slices.Contains(present, r.Name) {
+			blocks[r.Name] = values[r.Offset : r.Offset+r.Dim : r.Offset+r.Dim]
+		}
+	}
+	return &Vector{
+		Values:     values,
+		Blocks:     blocks,
+		Modalities: present,
+		SpecID:     s.ID,
+		SpecHash:   s.Hash(),
+	}, nil
+}
+
+// embedding checks an embedding against its block and widens it to float64;
+// an empty embedding is missing (nil, nil).
+func embedding(emb []float32, r BlockRange, op string) ([]float64, error) {
+	if len(emb) == 0 {
+		return nil, nil
+	}
+	if len(emb) != r.Dim {
+		reason := fmt.Sprintf("got %d values, want %d", len(emb), r.Dim)
+		if r.Dim == 0 {
+			reason += ": the spec has no model for this block"
+		}
+		return nil, newError(KindDim, op, r.Name, reason)
+	}
+	out := make([]float64, len(emb))
+	for i, v := range emb {
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, newError(KindInput, op, r.Name, fmt.Sprintf("value %d is %v", i, v))
+		}
+		out[i] = f
+	}
+	return out, nil
+}
+
+// Cosine is the cosine similarity of a and b, computed in float64. It is 0
+// when the lengths differ or either vector has zero norm. Fused vectors have
+// unit norm, so for them it equals the dot product that a vector index
+// computes.
+func Cosine(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return 0
+	}
+	var dot, na, nb float64
+	for i := range a {
+		x, y := float64(a[i]), float64(b[i])
+		dot += x * y
+		na += x * x
+		nb += y * y
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot / math.Sqrt(na*nb)
+}
+
+// l2 is the Euclidean norm, scaled so that huge or tiny values neither
+// overflow nor underflow.
+func l2(v []float64) float64 {
+	var peak float64
+	for _, x := range v {
+		peak = max(peak, math.Abs(x))
+	}
+	if peak == 0 {
+		return 0
+	}
+	var sum float64
+	for _, x := range v {
+		sum += (x / peak) * (x / peak)
+	}
+	return peak * math.Sqrt(sum)
+}

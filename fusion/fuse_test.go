@@ -1,0 +1,348 @@
+package fusion_test
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/itemvec/itemvec/fusion"
+)
+
+const tol = 1e-6
+
+// smallSpec is the default spec with a 4-dim image block and a 3-dim text
+// block, weighted image:text:behaviour = wi:wt:wb.
+func smallSpec(t *testing.T, wi, wt, wb float64) *fusion.Spec {
+	t.Helper()
+	s := fusion.DefaultSpec()
+	s.Blocks.Image = fusion.EmbeddingBlock{Model: "img@test", Dim: 4, Weight: wi}
+	s.Blocks.Text = fusion.EmbeddingBlock{Model: "txt@test", Dim: 3, Weight: wt}
+	s.Blocks.Behavior.Weight = wb
+	if err := s.Validate(); err != nil {
+		t.Fatalf("smallSpec: %v", err)
+	}
+	return s
+}
+
+func randomEmbedding(r *rand.Rand, n int, scale float64) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(r.NormFloat64() * scale)
+	}
+	return v
+}
+
+// hot is a popular item, far from the typical one.
+var hot = &fusion.Behavior{
+	Price: 20, Rating: 4.8,
+	Devices: map[string]fusion.DeviceCounters{
+		"pc":     {Views: 90000, Clicks: 9000, Carts: 2000, Orders: 1500},
+		"mobile": {Views: 300000, Clicks: 21000, Carts: 3000, Orders: 1200},
+	},
+}
+
+func norm(v []float32) float64 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	return math.Sqrt(s)
+}
+
+func blockRange(t *testing.T, s *fusion.Spec, name string) fusion.BlockRange {
+	t.Helper()
+	for _, r := range s.Layout() {
+		if r.Name == name {
+			return r
+		}
+	}
+	t.Fatalf("no block %q in layout", name)
+	return fusion.BlockRange{}
+}
+
+func TestFuseUnitNorm(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	s := smallSpec(t, 1, 1, 0.5)
+	tests := []struct {
+		name string
+		in   fusion.Inputs
+	}{
+		{"image only", fusion.Inputs{Image: randomEmbedding(r, 4, 1)}},
+		{"text only", fusion.Inputs{Text: randomEmbedding(r, 3, 1)}},
+		{"behaviour only", fusion.Inputs{Behavior: hot}},
+		{"image and behaviour", fusion.Inputs{Image: randomEmbedding(r, 4, 1), Behavior: hot}},
+		{"all", fusion.Inputs{Image: randomEmbedding(r, 4, 1), Text: randomEmbedding(r, 3, 1), Behavior: hot}},
+		{"huge embeddings", fusion.Inputs{Image: randomEmbedding(r, 4, 1e30), Text: randomEmbedding(r, 3, 1e30)}},
+		{"tiny embeddings", fusion.Inputs{Image: randomEmbedding(r, 4, 1e-30), Text: randomEmbedding(r, 3, 1e-30)}},
+		{"one non-zero value", fusion.Inputs{Image: []float32{0, 0, 3, 0}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := fusion.Fuse(s, tt.in)
+			if err != nil {
+				t.Fatalf("Fuse: %v", err)
+			}
+			if len(v.Values) != s.Dim() {
+				t.Errorf("len(Values) = %d, want Dim %d", len(v.Values), s.Dim())
+			}
+			if n := norm(v.Values); math.Abs(n-1) > tol {
+				t.Errorf("‖Values‖ = %.9f, want 1", n)
+			}
+		})
+	}
+}
+
+func TestFuseBlockNormsFollowWeights(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	tests := []struct {
+		name       string
+		wi, wt, wb float64
+	}{
+		{"equal", 1, 1, 1},
+		{"v1 weights", 1, 1, 0.5},
+		{"uneven", 2, 0.1, 3},
+		{"extreme ratio", 0.001, 1, 1000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := smallSpec(t, tt.wi, tt.wt, tt.wb)
+			v, err := fusion.Fuse(s, fusion.Inputs{
+				Image:    randomEmbedding(r, 4, 5),
+				Text:     randomEmbedding(r, 3, 0.01),
+				Behavior: hot,
+			})
+			if err != nil {
+				t.Fatalf("Fuse: %v", err)
+			}
+			total := math.Sqrt(tt.wi*tt.wi + tt.wt*tt.wt + tt.wb*tt.wb)
+			want := map[string]float64{
+				fusion.BlockImage:    tt.wi / total,
+				fusion.BlockText:     tt.wt / total,
+				fusion.BlockBehavior: tt.wb / total,
+			}
+			for name, w := range want {
+				br := blockRange(t, s, name)
+				block := v.Values[br.Offset : br.Offset+br.Dim]
+				if got := norm(block); math.Abs(got/w-1) > tol {
+					t.Errorf("‖%s‖ = %.12f, want w/sqrt(Σw²) = %.12f", name, got, w)
+				}
+				if !slices.Equal(v.Blocks[name], block) {
+					t.Errorf("Blocks[%q] = %v, want Values[%d:%d] = %v", name, v.Blocks[name], br.Offset, br.Offset+br.Dim, block)
+				}
+			}
+		})
+	}
+}
+
+func TestFuseMissingModality(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	img, txt := randomEmbedding(r, 4, 1), randomEmbedding(r, 3, 1)
+	s := smallSpec(t, 1, 2, 0.5)
+	behavior, err := fusion.BehaviorFeatures(hot, s)
+	if err != nil {
+		t.Fatalf("BehaviorFeatures: %v", err)
+	}
+	inputs := map[string][]float32{fusion.BlockImage: img, fusion.BlockText: txt, fusion.BlockBehavior: behavior}
+	tests := []struct {
+		name string
+		in   fusion.Inputs
+		want []string
+	}{
+		{"no text", fusion.Inputs{Image: img, Behavior: hot}, []string{"image", "behavior"}},
+		{"no image", fusion.Inputs{Text: txt, Behavior: hot}, []string{"text", "behavior"}},
+		{"no behaviour", fusion.Inputs{Image: img, Text: txt}, []string{"image", "text"}},
+		{"empty not nil image", fusion.Inputs{Image: []float32{}, Text: txt}, []string{"text"}},
+		{"zero-norm image", fusion.Inputs{Image: make([]float32, 4), Behavior: hot}, []string{"behavior"}},
+		{"zero-norm text", fusion.Inputs{Image: img, Text: make([]float32, 3)}, []string{"image"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := fusion.Fuse(s, tt.in)
+			if err != nil {
+				t.Fatalf("Fuse: %v", err)
+			}
+			if !slices.Equal(v.Modalities, tt.want) {
+				t.Errorf("Modalities = %v, want %v", v.Modalities, tt.want)
+			}
+			var sumW2 float64
+			for _, name := range tt.want {
+				sumW2 += weightOf(s, name) * weightOf(s, name)
+			}
+			for _, br := range s.Layout() {
+				block := v.Values[br.Offset : br.Offset+br.Dim]
+				_, inBlocks := v.Blocks[br.Name]
+				if !slices.Contains(tt.want, br.Name) {
+					if norm(block) != 0 {
+						t.Errorf("missing %s slot = %v, want zeros", br.Name, block)
+					}
+					if inBlocks {
+						t.Errorf("Blocks has missing block %q", br.Name)
+					}
+					continue
+				}
+				if !inBlocks {
+					t.Errorf("Blocks lacks present block %q", br.Name)
+				}
+				want := weightOf(s, br.Name) / math.Sqrt(sumW2)
+				if got := norm(block); math.Abs(got-want) > tol {
+					t.Errorf("‖%s‖ = %.9f, want %.9f", br.Name, got, want)
+				}
+				if c := fusion.Cosine(block, inputs[br.Name]); math.Abs(c-1) > tol {
+					t.Errorf("cos(%s block, input) = %.9f, want 1: the block must keep its input's direction", br.Name, c)
+				}
+			}
+			if n := norm(v.Values); math.Abs(n-1) > tol {
+				t.Errorf("‖Values‖ = %.9f, want 1", n)
+			}
+		})
+	}
+}
+
+func weightOf(s *fusion.Spec, block string) float64 {
+	switch block {
+	case fusion.BlockImage:
+		return s.Blocks.Image.Weight
+	case fusion.BlockText:
+		return s.Blocks.Text.Weight
+	}
+	return s.Blocks.Behavior.Weight
+}
+
+// The documented consequence of the formula: the fused cosine is the
+// weight²-averaged block cosine.
+func TestFuseCosineIsWeightedBlockCosine(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	s := smallSpec(t, 1, 0.7, 0.5)
+	cold := &fusion.Behavior{Price: 900, Rating: 3}
+	a := fusion.Inputs{Image: randomEmbedding(r, 4, 1), Text: randomEmbedding(r, 3, 1), Behavior: hot}
+	b := fusion.Inputs{Image: randomEmbedding(r, 4, 1), Text: randomEmbedding(r, 3, 1), Behavior: cold}
+	fa, err := fusion.Fuse(s, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := fusion.Fuse(s, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ba, _ := fusion.BehaviorFeatures(a.Behavior, s)
+	bb, _ := fusion.BehaviorFeatures(b.Behavior, s)
+	wi, wt, wb := s.Blocks.Image.Weight, s.Blocks.Text.Weight, s.Blocks.Behavior.Weight
+	want := (wi*wi*fusion.Cosine(a.Image, b.Image) + wt*wt*fusion.Cosine(a.Text, b.Text) + wb*wb*fusion.Cosine(ba, bb)) /
+		(wi*wi + wt*wt + wb*wb)
+	if got := fusion.Cosine(fa.Values, fb.Values); math.Abs(got-want) > tol {
+		t.Errorf("cos(fused) = %.9f, want Σw²cos_b/Σw² = %.9f", got, want)
+	}
+}
+
+func TestFuseErrors(t *testing.T) {
+	def := fusion.DefaultSpec()
+	small := smallSpec(t, 1, 1, 1)
+	requireImage := smallSpec(t, 1, 1, 1)
+	requireImage.Missing.Required = []string{fusion.BlockImage}
+	badSpec := smallSpec(t, 1, 1, 1)
+	badSpec.Blocks.Image.Weight = 0
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	tests := []struct {
+		name      string
+		spec      *fusion.Spec
+		in        fusion.Inputs
+		kind      fusion.Kind
+		field     string
+		msgSubstr string
+	}{
+		{"short image", small, fusion.Inputs{Image: []float32{1, 2, 3}}, fusion.KindDim, "image", "got 3 values, want 4"},
+		{"long text", small, fusion.Inputs{Text: []float32{1, 2, 3, 4}}, fusion.KindDim, "text", "got 4 values, want 3"},
+		{"text without text model", def, fusion.Inputs{Text: []float32{1}}, fusion.KindDim, "text", "no model for this block"},
+		{"NaN in image", small, fusion.Inputs{Image: []float32{1, nan, 0, 0}}, fusion.KindInput, "image", "value 1 is NaN"},
+		{"Inf in text", small, fusion.Inputs{Text: []float32{0, 0, inf}}, fusion.KindInput, "text", "value 2 is +Inf"},
+		{"bad behaviour", small, fusion.Inputs{Behavior: &fusion.Behavior{Price: -1}}, fusion.KindInput, "behavior.price", "must be finite and not negative"},
+		{"nothing", small, fusion.Inputs{}, fusion.KindMissing, "", "no block present"},
+		{"only zero-norm", small, fusion.Inputs{Image: make([]float32, 4), Text: make([]float32, 3)}, fusion.KindMissing, "", "no block present"},
+		{"required missing", requireImage, fusion.Inputs{Behavior: hot}, fusion.KindMissing, "image", "requires"},
+		{"required zero-norm", requireImage, fusion.Inputs{Image: make([]float32, 4), Behavior: hot}, fusion.KindMissing, "image", "requires"},
+		{"invalid spec", badSpec, fusion.Inputs{Behavior: hot}, fusion.KindSpec, "blocks.image.weight", "finite and positive"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := fusion.Fuse(tt.spec, tt.in)
+			checkError(t, err, tt.kind, tt.field, tt.msgSubstr)
+			if v != nil {
+				t.Errorf("Fuse returned a vector with an error: %v", v)
+			}
+		})
+	}
+}
+
+func checkError(t *testing.T, err error, kind fusion.Kind, field, msgSubstr string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("err = nil, want %s", kind)
+	}
+	var fe *fusion.Error
+	if !errors.As(err, &fe) {
+		t.Fatalf("err = %T %v, want *fusion.Error", err, err)
+	}
+	if !errors.Is(err, kind) || fe.Kind != kind {
+		t.Errorf("Kind = %q, want %q", fe.Kind, kind)
+	}
+	if fe.Field != field {
+		t.Errorf("Field = %q, want %q", fe.Field, field)
+	}
+	if fe.Retryable() {
+		t.Errorf("Retryable() = true, want false")
+	}
+	if !strings.Contains(err.Error(), msgSubstr) {
+		t.Errorf("err = %q, want it to contain %q", err, msgSubstr)
+	}
+}
+
+func TestFuseIdentifiesSpec(t *testing.T) {
+	s := fusion.DefaultSpec()
+	v, err := fusion.Fuse(s, fusion.Inputs{Behavior: hot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.SpecID != s.ID || v.SpecHash != s.Hash() {
+		t.Errorf("SpecID, SpecHash = %q, %q, want %q, %q", v.SpecID, v.SpecHash, s.ID, s.Hash())
+	}
+	if len(v.Values) != 1311 {
+		t.Errorf("v1 fused dim = %d, want 1311", len(v.Values))
+	}
+}
+
+func TestCosine(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b []float32
+		want float64
+	}{
+		{"same", []float32{1, 2, 3}, []float32{1, 2, 3}, 1},
+		{"scaled", []float32{1, 2, 3}, []float32{10, 20, 30}, 1},
+		{"opposite", []float32{1, -2}, []float32{-1, 2}, -1},
+		{"orthogonal", []float32{1, 0}, []float32{0, 5}, 0},
+		{"45 degrees", []float32{1, 0}, []float32{1, 1}, 1 / math.Sqrt2},
+		{"zero vector", []float32{0, 0}, []float32{1, 1}, 0},
+		{"length mismatch", []float32{1, 0}, []float32{1, 0, 0}, 0},
+		{"empty", nil, nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fusion.Cosine(tt.a, tt.b); math.Abs(got-tt.want) > 1e-12 {
+				t.Errorf("Cosine(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.want)
+			}
+		})
+	}
+}
+
+func BenchmarkFuse(b *testing.B) {
+	s := fusion.DefaultSpec()
+	in := fusion.Inputs{Image: randomEmbedding(rand.New(rand.NewPCG(9, 10)), 1280, 1), Behavior: hot}
+	for b.Loop() {
+		if _, err := fusion.Fuse(s, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

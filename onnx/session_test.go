@@ -1,0 +1,466 @@
+//go:build cgo
+
+package onnx
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	pb "github.com/advancedclimatesystems/gonnx/onnx"
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// repoRoot walks up from the package directory to the directory holding
+// go.mod.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+}
+
+// testORTLibrary returns the ORT library make setup installs: under
+// $ITEMVEC_DEPS, else <repo>/.deps. When it is missing the test fails if
+// ITEMVEC_REQUIRE_DEPS=1 and is skipped otherwise.
+func testORTLibrary(t testing.TB) string {
+	t.Helper()
+	deps := os.Getenv("ITEMVEC_DEPS")
+	if deps == "" {
+		deps = filepath.Join(repoRoot(t), ".deps")
+	}
+	lib := filepath.Join(deps, "ort", ORTLibraryName)
+	if _, err := os.Stat(lib); err != nil {
+		if os.Getenv("ITEMVEC_REQUIRE_DEPS") == "1" {
+			t.Fatalf("ONNX Runtime library missing (%v) and ITEMVEC_REQUIRE_DEPS=1; run make setup", err)
+		}
+		t.Skip("ONNX Runtime library not installed; run make setup")
+	}
+	return lib
+}
+
+// testEnv returns a handle on ONNX Runtime, closed when the test ends. The
+// runtime stays loaded between tests while any test or session holds it.
+func testEnv(t testing.TB) *Environment {
+	t.Helper()
+	env, err := InitEnvironment(EnvConfig{LibraryPath: testORTLibrary(t), Logger: quietLogger()})
+	if err != nil {
+		t.Fatalf("InitEnvironment: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := env.Close(); err != nil {
+			t.Errorf("Environment.Close: %v", err)
+		}
+	})
+	return env
+}
+
+// testSession opens path on the CPU, closed when the test ends.
+func testSession(t testing.TB, env *Environment, path string) *Session {
+	t.Helper()
+	s, err := NewSession(t.Context(), env, path, SessionConfig{Device: DeviceCPU, IntraOpThreads: 1, Logger: quietLogger()})
+	if err != nil {
+		t.Fatalf("NewSession: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Session.Close: %v", err)
+		}
+	})
+	return s
+}
+
+func randomInput(seed uint64, n int) []float32 {
+	r := rand.New(rand.NewPCG(seed, 1))
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = r.Float32()*2 - 1
+	}
+	return x
+}
+
+func assertClose(t *testing.T, got, want []float32, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d floats, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if d := math.Abs(float64(got[i] - want[i])); d > tol || math.IsNaN(float64(got[i])) {
+			t.Fatalf("value %d: got %v, want %v (tolerance %v)", i, got[i], want[i], tol)
+		}
+	}
+}
+
+func TestSessionDiscoversModelIO(t *testing.T) {
+	s := testSession(t, testEnv(t), writeModel(t, convStandIn(standInK)))
+	if s.InputName() != "input" || s.OutputName() != "features" {
+		t.Errorf("names = %q, %q; want input, features", s.InputName(), s.OutputName())
+	}
+	if got := s.InputShape(); len(got) != 3 || got[0] != 3 || got[1] != 4 || got[2] != 4 {
+		t.Errorf("InputShape = %v, want [3 4 4]", got)
+	}
+	if s.InputSize() != standInItem || s.OutputDim() != standInK {
+		t.Errorf("InputSize, OutputDim = %d, %d; want %d, %d", s.InputSize(), s.OutputDim(), standInItem, standInK)
+	}
+	if s.Device() != DeviceCPU {
+		t.Errorf("Device = %q, want cpu", s.Device())
+	}
+}
+
+func TestSessionRunMatchesGo(t *testing.T) {
+	s := testSession(t, testEnv(t), writeModel(t, convStandIn(standInK)))
+	for _, batch := range []int{1, 3, 7} {
+		input := randomInput(uint64(batch), batch*standInItem)
+		got, err := s.Run(t.Context(), input, batch)
+		if err != nil {
+			t.Fatalf("batch %d: Run: %v", batch, err)
+		}
+		assertClose(t, got, standInOutput(standInK, input, batch), 1e-4)
+	}
+}
+
+func TestSessionRunRejectsBadInput(t *testing.T) {
+	s := testSession(t, testEnv(t), writeModel(t, convStandIn(standInK)))
+	tests := []struct {
+		name  string
+		input int
+		batch int
+	}{
+		{"zero batch", 0, 0},
+		{"negative batch", standInItem, -1},
+		{"huge batch", standInItem, math.MaxInt},
+		{"one float short", 2*standInItem - 1, 2},
+		{"one float over", standInItem + 1, 1},
+		{"empty input", 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.Run(t.Context(), make([]float32, tt.input), tt.batch)
+			if e := assertKind(t, err, KindInput); e.Retryable() {
+				t.Error("an input error must not be retryable")
+			}
+		})
+	}
+}
+
+func TestSessionRunCancelled(t *testing.T) {
+	s := testSession(t, testEnv(t), writeModel(t, convStandIn(standInK)))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := s.Run(ctx, make([]float32, standInItem), 1); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run with a cancelled ctx = %v, want context.Canceled", err)
+	}
+}
+
+// lateErrContext is done from the start but says so only from its second
+// Err call on, so Run gets past its up-front check and has to stop ORT
+// during the run.
+type lateErrContext struct {
+	context.Context
+	done  chan struct{}
+	calls atomic.Int32
+}
+
+func (c *lateErrContext) Done() <-chan struct{} { return c.done }
+
+func (c *lateErrContext) Err() error {
+	if c.calls.Add(1) == 1 {
+		return nil
+	}
+	return context.Canceled
+}
+
+func TestSessionRunStopsWhenCtxEnds(t *testing.T) {
+	const width, batch = 512, 64
+	s := testSession(t, testEnv(t), writeModel(t, chainStandIn(40, width)))
+	ctx := &lateErrContext{Context: t.Context(), done: make(chan struct{})}
+	close(ctx.done)
+	out, err := s.Run(ctx, make([]float32, batch*width), batch)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %d floats, %v; want ORT stopped and context.Canceled", len(out), err)
+	}
+}
+
+func TestSessionConcurrentRun(t *testing.T) {
+	s := testSession(t, testEnv(t), writeModel(t, convStandIn(standInK)))
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 10 {
+				batch := 1 + (g+i)%5
+				input := randomInput(uint64(100*g+i), batch*standInItem)
+				got, err := s.Run(t.Context(), input, batch)
+				if err != nil {
+					t.Errorf("Run: %v", err)
+					return
+				}
+				want := standInOutput(standInK, input, batch)
+				for j := range got {
+					if math.Abs(float64(got[j]-want[j])) > 1e-4 {
+						t.Errorf("goroutine %d run %d value %d: got %v, want %v", g, i, j, got[j], want[j])
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestSessionClose(t *testing.T) {
+	env := testEnv(t)
+	s, err := NewSession(t.Context(), env, writeModel(t, convStandIn(standInK)), SessionConfig{Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	_, err = s.Run(t.Context(), make([]float32, standInItem), 1)
+	if assertKind(t, err, KindClosed); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Run after Close = %v, want ErrClosed", err)
+	}
+}
+
+func TestSessionOutlivesEnvironmentHandle(t *testing.T) {
+	env, err := InitEnvironment(EnvConfig{LibraryPath: testORTLibrary(t), Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSession(t.Context(), env, writeModel(t, convStandIn(standInK)), SessionConfig{Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := env.Close(); err != nil {
+		t.Fatal(err)
+	}
+	input := randomInput(9, standInItem)
+	got, err := s.Run(t.Context(), input, 1)
+	if err != nil {
+		t.Fatalf("Run after the environment handle was closed: %v", err)
+	}
+	assertClose(t, got, standInOutput(standInK, input, 1), 1e-4)
+	_, err = NewSession(t.Context(), env, writeModel(t, convStandIn(standInK)), SessionConfig{Logger: quietLogger()})
+	assertKind(t, err, KindClosed)
+}
+
+func TestInitEnvironmentTwice(t *testing.T) {
+	lib := testORTLibrary(t)
+	first := testEnv(t)
+	second := testEnv(t)
+	if first == second || first.LibraryPath() != second.LibraryPath() {
+		t.Fatalf("want two handles on one runtime, got %p %q and %p %q", first, first.LibraryPath(), second, second.LibraryPath())
+	}
+	if first.Version() == "" {
+		t.Error("Version is empty")
+	}
+	other := filepath.Join(t.TempDir(), ORTLibraryName)
+	if err := os.WriteFile(other, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := InitEnvironment(EnvConfig{LibraryPath: other, Logger: quietLogger()})
+	if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), "already loaded from") {
+		t.Fatalf("error %q does not say ORT is already loaded", e)
+	}
+	_, err = InitEnvironment(EnvConfig{LibraryPath: filepath.Join(filepath.Dir(lib), "missing.so"), Logger: quietLogger()})
+	if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), "run make setup") {
+		t.Fatalf("error %q does not say to run make setup", e)
+	}
+}
+
+func TestNewSessionRejectsModels(t *testing.T) {
+	env := testEnv(t)
+	tests := []struct {
+		name  string
+		model func() *pb.ModelProto
+		want  string
+	}{
+		{"fixed batch", func() *pb.ModelProto {
+			m := convStandIn(standInK)
+			m.Graph.Input[0] = valueInfo("input", pb.TensorProto_FLOAT, 1, standInChannels, standInSide, standInSide)
+			return m
+		}, "fixed batch dimension"},
+		{"dynamic item size", func() *pb.ModelProto { return identityStandIn("batch", "n") }, "dimension 1 is dynamic"},
+		{"no batch dimension", func() *pb.ModelProto { return identityStandIn("n") }, "want a batch dimension"},
+		{"two outputs", func() *pb.ModelProto {
+			m := convStandIn(standInK)
+			m.Graph.Node = append(m.Graph.Node, &pb.NodeProto{OpType: "Identity", Input: []string{"conv_out"}, Output: []string{"raw"}})
+			m.Graph.Output = append(m.Graph.Output, valueInfo("raw", pb.TensorProto_FLOAT, "batch", standInK, 1, 1))
+			return m
+		}, "2 outputs"},
+		{"int64 input", castStandIn, "only float32"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewSession(t.Context(), env, writeModel(t, tt.model()), SessionConfig{Logger: quietLogger()})
+			if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), tt.want) || e.Retryable() {
+				t.Fatalf("error %q: want it to contain %q and not be retryable", e, tt.want)
+			}
+		})
+	}
+
+	t.Run("missing file", func(t *testing.T) {
+		_, err := NewSession(t.Context(), env, filepath.Join(t.TempDir(), "none.onnx"), SessionConfig{Logger: quietLogger()})
+		if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), "run make setup") {
+			t.Fatalf("error %q does not say to run make setup", e)
+		}
+	})
+	t.Run("not a model", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "junk.onnx")
+		if err := os.WriteFile(path, []byte("not a protobuf"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := NewSession(t.Context(), env, path, SessionConfig{Logger: quietLogger()})
+		assertKind(t, err, KindConfig)
+	})
+	t.Run("unknown device", func(t *testing.T) {
+		_, err := NewSession(t.Context(), env, writeModel(t, convStandIn(standInK)), SessionConfig{Device: "tpu", Logger: quietLogger()})
+		assertKind(t, err, KindConfig)
+	})
+}
+
+// cudaProvidersInstalled reports whether make setup-gpu has run, in which
+// case the failure paths below cannot be exercised.
+func cudaProvidersInstalled(env *Environment) bool {
+	return checkCUDAProviders(filepath.Dir(env.LibraryPath())) == nil
+}
+
+func TestNewSessionCUDAFailsNamingLibrary(t *testing.T) {
+	env := testEnv(t)
+	if cudaProvidersInstalled(env) {
+		t.Skip("CUDA provider libraries are installed; see TestSessionCUDA")
+	}
+	_, err := NewSession(t.Context(), env, writeModel(t, convStandIn(standInK)), SessionConfig{Device: DeviceCUDA, Logger: quietLogger()})
+	e := assertKind(t, err, KindConfig)
+	for _, want := range []string{"libonnxruntime_providers_cuda.so", "libonnxruntime_providers_shared.so", "run make setup-gpu"} {
+		if !strings.Contains(e.Error(), want) {
+			t.Errorf("error %q does not mention %q", e, want)
+		}
+	}
+}
+
+// TestCUDALoadErrorFromORT skips the up-front file check to see ORT's own
+// failure, and that the message built from it names the library.
+func TestCUDALoadErrorFromORT(t *testing.T) {
+	env := testEnv(t)
+	if cudaProvidersInstalled(env) {
+		t.Skip("CUDA provider libraries are installed")
+	}
+	opts, err := ort.NewSessionOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer opts.Destroy()
+	err = appendCUDA(opts, 0)
+	if err == nil {
+		t.Fatal("appendCUDA succeeded without the CUDA provider libraries")
+	}
+	msg := cudaLoadError(err).Error()
+	if !strings.Contains(msg, "cannot load libonnxruntime_providers_shared.so; run make setup-gpu") {
+		t.Fatalf("message %q does not name the missing provider library", msg)
+	}
+}
+
+func TestNewSessionAutoFallsBackToCPU(t *testing.T) {
+	env := testEnv(t)
+	if cudaProvidersInstalled(env) {
+		t.Skip("CUDA provider libraries are installed; auto may pick CUDA")
+	}
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	s, err := NewSession(t.Context(), env, writeModel(t, convStandIn(standInK)), SessionConfig{Device: DeviceAuto, Logger: logger})
+	if err != nil {
+		t.Fatalf("NewSession(auto): %v", err)
+	}
+	defer s.Close()
+	if s.Device() != DeviceCPU {
+		t.Fatalf("Device = %q, want cpu", s.Device())
+	}
+	if out := logs.String(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, "falling back to CPU") || !strings.Contains(out, "make setup-gpu") {
+		t.Fatalf("want a warning saying why CUDA was skipped, got logs:\n%s", out)
+	}
+	input := randomInput(3, 2*standInItem)
+	got, err := s.Run(t.Context(), input, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertClose(t, got, standInOutput(standInK, input, 2), 1e-4)
+}
+
+// TestSessionCUDA runs only where a GPU and the CUDA provider are set up
+// (make setup-gpu) and ITEMVEC_TEST_CUDA=1: it checks that a CUDA session
+// starts, reports DeviceCUDA and agrees with the CPU.
+func TestSessionCUDA(t *testing.T) {
+	if os.Getenv("ITEMVEC_TEST_CUDA") != "1" {
+		t.Skip("set ITEMVEC_TEST_CUDA=1 on a machine with a GPU and make setup-gpu done")
+	}
+	env := testEnv(t)
+	path := writeModel(t, convStandIn(standInK))
+	s, err := NewSession(t.Context(), env, path, SessionConfig{Device: DeviceCUDA, Logger: quietLogger()})
+	if err != nil {
+		t.Fatalf("NewSession(cuda): %v", err)
+	}
+	defer s.Close()
+	if s.Device() != DeviceCUDA {
+		t.Fatalf("Device = %q, want cuda", s.Device())
+	}
+	for _, batch := range []int{1, 3, 7} {
+		input := randomInput(uint64(batch), batch*standInItem)
+		got, err := s.Run(t.Context(), input, batch)
+		if err != nil {
+			t.Fatalf("batch %d: %v", batch, err)
+		}
+		assertClose(t, got, standInOutput(standInK, input, batch), 1e-3)
+	}
+}
+
+func TestCheckModelAgainstSession(t *testing.T) {
+	s := testSession(t, testEnv(t), writeModel(t, convStandIn(standInK)))
+	spec := validSpec()
+	spec.OutputDim = standInK
+	spec.Image.Width, spec.Image.Height = standInSide, standInSide
+	if err := spec.CheckModel(s); err != nil {
+		t.Fatalf("CheckModel: %v", err)
+	}
+	spec.Output = "embedding"
+	assertKind(t, spec.CheckModel(s), KindConfig)
+}
+
+func BenchmarkSessionRun(b *testing.B) {
+	s := testSession(b, testEnv(b), writeModel(b, convStandIn(standInK)))
+	for _, batch := range []int{1, 16} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			input := randomInput(1, batch*standInItem)
+			for b.Loop() {
+				if _, err := s.Run(b.Context(), input, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

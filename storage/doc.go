@@ -1,0 +1,45 @@
+// Package storage is where bytes and vectors cross the process edge, and the
+// only itemvec package that does network I/O: S3 in, Redis out.
+//
+// S3Reader fetches an item's source objects (s3://bucket/key) with
+// aws-sdk-go-v2, taking credentials from the standard AWS chain and refusing
+// objects larger than a configured limit. VectorStore writes item vectors,
+// the update stream, per-item failure records and the active-space pointer
+// to Redis with go-redis, following the key and field contract below, and
+// reads them back.
+//
+// # Redis contract
+//
+// For a space S (a name made of letters, digits, '.', '_' and '-'):
+//
+//	itemvec:current              STRING  the active space name
+//	itemvec:S:item:<id>          HASH    one per item:
+//	    vec           fused vector, little-endian float32 bytes (RediSearch VECTOR FLOAT32)
+//	    vec:image     per-modality blocks, same encoding; a field is present
+//	    vec:text      only when its modality was published, and is deleted
+//	    vec:behavior  when a later publish lacks that modality
+//	    dim           decimal length of vec
+//	    spec          fusion spec id
+//	    spec_hash     fusion spec hash
+//	    content_hash  hex hash of the inputs the vector was computed from
+//	    updated_at    unix milliseconds, decimal
+//	    modalities    comma-separated present modalities, e.g. "image,behavior"
+//	itemvec:S:updates            STREAM  one entry per published item, fields
+//	                                     id, op ("upsert"), content_hash, updated_at;
+//	                                     trimmed with MAXLEN ~ StoreConfig.StreamMaxLen
+//	itemvec:S:failed:<id>        HASH    reason, kind, uri, task, attempt, at (unix ms)
+//	itemvec:S:failed             ZSET    ids of failed items scored by at
+//
+// A successful publish of an item deletes its failure hash and index entry
+// in the same MULTI/EXEC as the item hash and its stream entry.
+//
+// # Errors
+//
+// Every error this package returns for an I/O or input problem is an *Error
+// carrying an ErrorKind; Error.Retryable tells a worker whether to retry
+// (network trouble, 5xx, throttling, timeouts) or to give up and record a
+// failure (missing object, bad URI, oversized object, access denied).
+//
+// The package does not decode images, run models or fuse vectors, and it
+// never panics on input.
+package storage

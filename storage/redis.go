@@ -1,0 +1,560 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// CurrentKey is the STRING holding the active space name.
+const CurrentKey = "itemvec:current"
+
+// DefaultStreamMaxLen is the approximate length the update stream of a
+// space is trimmed to when StoreConfig.StreamMaxLen is zero.
+const DefaultStreamMaxLen = 100_000
+
+// Modality names: the per-modality block fields are "vec:<modality>".
+const (
+	ModalityImage    = "image"
+	ModalityText     = "text"
+	ModalityBehavior = "behavior"
+)
+
+// modalities lists every modality in the order the contract writes them.
+var modalities = []string{ModalityImage, ModalityText, ModalityBehavior}
+
+// Item hash fields.
+const (
+	fieldVec         = "vec"
+	fieldBlockPrefix = "vec:"
+	fieldDim         = "dim"
+	fieldSpec        = "spec"
+	fieldSpecHash    = "spec_hash"
+	fieldContentHash = "content_hash"
+	fieldUpdatedAt   = "updated_at"
+	fieldModalities  = "modalities"
+)
+
+// ItemKey is the HASH holding one item's vector in a space.
+func ItemKey(space, id string) string { return "itemvec:" + space + ":item:" + id }
+
+// StreamKey is the STREAM announcing every publish in a space.
+func StreamKey(space string) string { return "itemvec:" + space + ":updates" }
+
+// FailedKey is the HASH describing why an item of a space failed.
+func FailedKey(space, id string) string { return "itemvec:" + space + ":failed:" + id }
+
+// FailedIndexKey is the ZSET of failed item ids of a space, scored by the
+// failure time in unix milliseconds.
+func FailedIndexKey(space string) string { return "itemvec:" + space + ":failed" }
+
+// ItemVector is one item's published vector and what it was made from.
+type ItemVector struct {
+	// ID is the item's catalog id; it must not be empty.
+	ID string
+	// Vector is the fused vector; it must not be empty.
+	Vector []float32
+	// Blocks holds the per-modality blocks, keyed by Modality* name. A
+	// modality without a (non-empty) block is absent.
+	Blocks map[string][]float32
+	// SpecID and SpecHash identify the fusion spec that made Vector.
+	SpecID, SpecHash string
+	// ContentHash is the hex hash of the inputs Vector was computed from.
+	ContentHash string
+	// Modalities lists the modalities present in the item. When nil,
+	// Publish writes the modalities of Blocks in contract order.
+	Modalities []string
+	// UpdatedAt is stored with millisecond precision; Publish uses the
+	// current time when it is zero.
+	UpdatedAt time.Time
+}
+
+// Failure records why an item could not be embedded.
+type Failure struct {
+	// ID is the item's catalog id; it must not be empty.
+	ID string
+	// Kind is a short code, e.g. "image_corrupt" or "object_missing".
+	Kind string
+	// Reason is for a human: what happened and what to do about it.
+	Reason string
+	// URI is the object that caused the failure, if any.
+	URI string
+	// Task is the id of the task that gave up.
+	Task string
+	// Attempt is how many times the task ran.
+	Attempt int
+	// At is stored with millisecond precision; RecordFailures uses the
+	// current time when it is zero.
+	At time.Time
+}
+
+// StoreConfig configures a VectorStore.
+type StoreConfig struct {
+	// StreamMaxLen caps each update stream with XADD MAXLEN ~ StreamMaxLen:
+	// Redis trims whole stream nodes, so a stream may be somewhat longer.
+	// Zero means DefaultStreamMaxLen.
+	StreamMaxLen int64
+	// Logger receives debug and warning records; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// VectorStore reads and writes item vectors, update streams, failure
+// records and the current-space pointer in Redis, following the contract in
+// the package documentation. It is safe for concurrent use.
+//
+// It works with a single Redis server or a sentinel-managed one. On a
+// cluster, Publish still writes every key but MULTI/EXEC only groups the
+// commands of one hash slot, and ScanItems sees a single node.
+type VectorStore struct {
+	rdb          redis.UniversalClient
+	streamMaxLen int64
+	log          *slog.Logger
+}
+
+// NewRedisClient returns a client for a redis:// or rediss:// (TLS) URL,
+// e.g. "rediss://:password@host:6380/0"; the password and database number
+// come from the URL. It does not connect: the first command does.
+func NewRedisClient(rawURL string) (redis.UniversalClient, error) {
+	opts, err := redis.ParseURL(rawURL)
+	if err != nil {
+		// url.Error quotes the whole URL, password included.
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			err = ue.Err
+		}
+		return nil, &Error{Op: "redis connect", URI: redactURL(rawURL), Kind: KindBadInput, Err: err}
+	}
+	return redis.NewClient(opts), nil
+}
+
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable Redis URL)"
+	}
+	return u.Redacted()
+}
+
+// NewVectorStore returns a store writing through rdb. The caller keeps
+// ownership of rdb and closes it.
+func NewVectorStore(rdb redis.UniversalClient, cfg StoreConfig) *VectorStore {
+	s := &VectorStore{rdb: rdb, streamMaxLen: cfg.StreamMaxLen, log: cfg.Logger}
+	if s.streamMaxLen <= 0 {
+		s.streamMaxLen = DefaultStreamMaxLen
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s
+}
+
+// SetCurrent makes space the active one.
+func (s *VectorStore) SetCurrent(ctx context.Context, space string) error {
+	const op = "redis set current"
+	if err := checkSpace(op, space); err != nil {
+		return err
+	}
+	if err := s.rdb.Set(ctx, CurrentKey, space, 0).Err(); err != nil {
+		return redisError(op, CurrentKey, err)
+	}
+	return nil
+}
+
+// Current returns the active space, or "" when none was set.
+func (s *VectorStore) Current(ctx context.Context) (string, error) {
+	space, err := s.rdb.Get(ctx, CurrentKey).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", redisError("redis get current", CurrentKey, err)
+	}
+	return space, nil
+}
+
+// Publish writes items to space in one MULTI/EXEC round trip: for each item
+// its hash (deleting the blocks of absent modalities), an "upsert" entry on
+// the update stream, and the removal of any failure record. The batch is
+// validated first; an invalid item fails the whole batch with KindBadInput
+// and nothing is written.
+func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVector) error {
+	const op = "redis publish"
+	if err := checkSpace(op, space); err != nil {
+		return err
+	}
+	type write struct {
+		id, key string
+		fields  []any
+		absent  []string
+		stream  []any
+	}
+	writes := make([]write, 0, len(items))
+	now := time.Now()
+	for i := range items {
+		it := &items[i]
+		if err := checkItem(it); err != nil {
+			return &Error{Op: op, URI: "itemvec:" + space, Kind: KindBadInput, Err: fmt.Errorf("item %d (id %q): %w", i, it.ID, err)}
+		}
+		at := it.UpdatedAt
+		if at.IsZero() {
+			at = now
+		}
+		ms := strconv.FormatInt(at.UnixMilli(), 10)
+		present := it.Modalities
+		fields := []any{
+			fieldVec, EncodeVector(it.Vector),
+			fieldDim, strconv.Itoa(len(it.Vector)),
+			fieldSpec, it.SpecID,
+			fieldSpecHash, it.SpecHash,
+			fieldContentHash, it.ContentHash,
+			fieldUpdatedAt, ms,
+		}
+		var absent []string
+		for _, m := range modalities {
+			if b := it.Blocks[m]; len(b) > 0 {
+				fields = append(fields, fieldBlockPrefix+m, EncodeVector(b))
+				if it.Modalities == nil {
+					present = append(present, m)
+				}
+			} else {
+				absent = append(absent, fieldBlockPrefix+m)
+			}
+		}
+		fields = append(fields, fieldModalities, strings.Join(present, ","))
+		writes = append(writes, write{
+			id: it.ID, key: ItemKey(space, it.ID), fields: fields, absent: absent,
+			stream: []any{"id", it.ID, "op", "upsert", "content_hash", it.ContentHash, "updated_at", ms},
+		})
+	}
+	if len(writes) == 0 {
+		return nil
+	}
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, w := range writes {
+			p.HSet(ctx, w.key, w.fields...)
+			if len(w.absent) > 0 {
+				p.HDel(ctx, w.key, w.absent...)
+			}
+			p.XAdd(ctx, &redis.XAddArgs{Stream: StreamKey(space), MaxLen: s.streamMaxLen, Approx: true, Values: w.stream})
+			p.Del(ctx, FailedKey(space, w.id))
+			p.ZRem(ctx, FailedIndexKey(space), w.id)
+		}
+		return nil
+	})
+	if err != nil {
+		return redisError(op, "itemvec:"+space, err)
+	}
+	s.log.DebugContext(ctx, "published item vectors", "space", space, "items", len(writes))
+	return nil
+}
+
+func checkItem(it *ItemVector) error {
+	if it.ID == "" {
+		return errors.New("empty id")
+	}
+	if len(it.Vector) == 0 {
+		return errors.New("empty vector")
+	}
+	for m := range it.Blocks {
+		if !slices.Contains(modalities, m) {
+			return fmt.Errorf("block of unknown modality %q, want one of %s", m, strings.Join(modalities, ", "))
+		}
+	}
+	for _, m := range it.Modalities {
+		if !slices.Contains(modalities, m) {
+			return fmt.Errorf("unknown modality %q, want one of %s", m, strings.Join(modalities, ", "))
+		}
+	}
+	return nil
+}
+
+// RecordFailures writes a failure record per item and indexes it by time,
+// in one MULTI/EXEC round trip. A record replaces the item's previous one.
+func (s *VectorStore) RecordFailures(ctx context.Context, space string, fails []Failure) error {
+	const op = "redis record failures"
+	if err := checkSpace(op, space); err != nil {
+		return err
+	}
+	for i, f := range fails {
+		if f.ID == "" {
+			return &Error{Op: op, URI: FailedIndexKey(space), Kind: KindBadInput, Err: fmt.Errorf("failure %d: empty item id", i)}
+		}
+	}
+	if len(fails) == 0 {
+		return nil
+	}
+	now := time.Now()
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, f := range fails {
+			at := f.At
+			if at.IsZero() {
+				at = now
+			}
+			ms := at.UnixMilli()
+			p.HSet(ctx, FailedKey(space, f.ID),
+				"reason", f.Reason,
+				"kind", f.Kind,
+				"uri", f.URI,
+				"task", f.Task,
+				"attempt", strconv.Itoa(f.Attempt),
+				"at", strconv.FormatInt(ms, 10),
+			)
+			p.ZAdd(ctx, FailedIndexKey(space), redis.Z{Score: float64(ms), Member: f.ID})
+		}
+		return nil
+	})
+	if err != nil {
+		return redisError(op, FailedIndexKey(space), err)
+	}
+	return nil
+}
+
+// Failures returns up to limit failure records of space, newest first;
+// limit <= 0 means all of them.
+func (s *VectorStore) Failures(ctx context.Context, space string, limit int) ([]Failure, error) {
+	const op = "redis failures"
+	if err := checkSpace(op, space); err != nil {
+		return nil, err
+	}
+	index := FailedIndexKey(space)
+	stop := int64(-1)
+	if limit > 0 {
+		stop = int64(limit) - 1
+	}
+	ids, err := s.rdb.ZRevRange(ctx, index, 0, stop).Result()
+	if err != nil {
+		return nil, redisError(op, index, err)
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HGetAll(ctx, FailedKey(space, id))
+		}
+		return nil
+	}); err != nil {
+		return nil, redisError(op, index, err)
+	}
+	fails := make([]Failure, 0, len(ids))
+	for i, id := range ids {
+		m := cmds[i].Val()
+		if len(m) == 0 {
+			s.log.WarnContext(ctx, "failure index entry without a record", "key", index, "id", id)
+			continue
+		}
+		f, err := decodeFailure(id, m)
+		if err != nil {
+			return nil, &Error{Op: op, URI: FailedKey(space, id), Kind: KindCorrupt, Err: err}
+		}
+		fails = append(fails, f)
+	}
+	return fails, nil
+}
+
+func decodeFailure(id string, m map[string]string) (Failure, error) {
+	f := Failure{ID: id, Kind: m["kind"], Reason: m["reason"], URI: m["uri"], Task: m["task"]}
+	var err error
+	if f.Attempt, err = strconv.Atoi(m["attempt"]); err != nil {
+		return f, fmt.Errorf("field attempt: %w", err)
+	}
+	ms, err := strconv.ParseInt(m["at"], 10, 64)
+	if err != nil {
+		return f, fmt.Errorf("field at: %w", err)
+	}
+	f.At = time.UnixMilli(ms)
+	return f, nil
+}
+
+// Get returns the items of space with the given ids, in order, with a nil
+// entry for an id that has no vector. One round trip.
+func (s *VectorStore) Get(ctx context.Context, space string, ids ...string) ([]*ItemVector, error) {
+	const op = "redis get"
+	if err := checkSpace(op, space); err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = ItemKey(space, id)
+	}
+	return s.getKeys(ctx, op, space, ids, keys)
+}
+
+// getKeys fetches and decodes the item hashes at keys; ids[i] is the id of
+// keys[i]. Missing hashes give nil entries.
+func (s *VectorStore) getKeys(ctx context.Context, op, space string, ids, keys []string) ([]*ItemVector, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(keys))
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, key := range keys {
+			cmds[i] = p.HGetAll(ctx, key)
+		}
+		return nil
+	}); err != nil {
+		return nil, redisError(op, "itemvec:"+space, err)
+	}
+	items := make([]*ItemVector, len(keys))
+	for i, cmd := range cmds {
+		m := cmd.Val()
+		if len(m) == 0 {
+			continue
+		}
+		it, err := decodeItem(ids[i], m)
+		if err != nil {
+			return nil, &Error{Op: op, URI: keys[i], Kind: KindCorrupt, Err: err}
+		}
+		items[i] = it
+	}
+	return items, nil
+}
+
+func decodeItem(id string, m map[string]string) (*ItemVector, error) {
+	raw, ok := m[fieldVec]
+	if !ok {
+		return nil, errors.New("no vec field")
+	}
+	vec, err := decodeFloats([]byte(raw))
+	if err != nil {
+		return nil, fmt.Errorf("field vec: %w", err)
+	}
+	dim, err := strconv.Atoi(m[fieldDim])
+	if err != nil {
+		return nil, fmt.Errorf("field dim: %w", err)
+	}
+	if dim != len(vec) {
+		return nil, fmt.Errorf("field dim is %d but vec holds %d floats", dim, len(vec))
+	}
+	ms, err := strconv.ParseInt(m[fieldUpdatedAt], 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("field updated_at: %w", err)
+	}
+	it := &ItemVector{
+		ID:          id,
+		Vector:      vec,
+		SpecID:      m[fieldSpec],
+		SpecHash:    m[fieldSpecHash],
+		ContentHash: m[fieldContentHash],
+		UpdatedAt:   time.UnixMilli(ms),
+	}
+	if list := m[fieldModalities]; list != "" {
+		it.Modalities = strings.Split(list, ",")
+	}
+	for _, mod := range modalities {
+		raw, ok := m[fieldBlockPrefix+mod]
+		if !ok {
+			continue
+		}
+		block, err := decodeFloats([]byte(raw))
+		if err != nil {
+			return nil, fmt.Errorf("field %s%s: %w", fieldBlockPrefix, mod, err)
+		}
+		if it.Blocks == nil {
+			it.Blocks = make(map[string][]float32, len(modalities))
+		}
+		it.Blocks[mod] = block
+	}
+	return it, nil
+}
+
+// ScanItems calls fn for every item of space, in no particular order, each
+// item once, fetching them with SCAN MATCH and pipelined HGETALLs. Items
+// published during the scan may or may not be seen. An error from fn stops
+// the scan and is returned as is.
+func (s *VectorStore) ScanItems(ctx context.Context, space string, fn func(*ItemVector) error) error {
+	const op = "redis scan items"
+	if err := checkSpace(op, space); err != nil {
+		return err
+	}
+	prefix := ItemKey(space, "")
+	seen := make(map[string]struct{})
+	var cursor uint64
+	for {
+		keys, next, err := s.rdb.Scan(ctx, cursor, prefix+"*", 256).Result()
+		if err != nil {
+			return redisError(op, prefix+"*", err)
+		}
+		fresh := keys[:0]
+		ids := make([]string, 0, len(keys))
+		for _, key := range keys {
+			if _, dup := seen[key]; dup {
+				continue
+			}
+			seen[key] = struct{}{}
+			fresh = append(fresh, key)
+			ids = append(ids, strings.TrimPrefix(key, prefix))
+		}
+		items, err := s.getKeys(ctx, op, space, ids, fresh)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if it == nil {
+				continue // deleted since SCAN returned it
+			}
+			if err := fn(it); err != nil {
+				return err
+			}
+		}
+		if next == 0 {
+			return nil
+		}
+		cursor = next
+	}
+}
+
+// checkSpace rejects space names that would break the key layout or the
+// SCAN pattern: a space is 1 to 128 letters, digits, '.', '_' or '-'.
+func checkSpace(op, space string) error {
+	ok := space != "" && len(space) <= 128
+	for _, r := range space {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return nil
+	}
+	return &Error{Op: op, URI: "itemvec:" + space, Kind: KindBadInput,
+		Err: fmt.Errorf("space name %q: want 1 to 128 letters, digits, '.', '_' or '-'", space)}
+}
+
+func redisError(op, key string, err error) error {
+	return &Error{Op: op, URI: key, Kind: classifyRedis(err), Err: err}
+}
+
+// classifyRedis maps a go-redis error to a kind: server replies by their
+// error prefix, then context and network failures. Anything else is
+// KindUnavailable.
+func classifyRedis(err error) ErrorKind {
+	if rerr, ok := errors.AsType[redis.Error](err); ok {
+		code, _, _ := strings.Cut(rerr.Error(), " ")
+		switch code {
+		case "LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY",
+			"NOREPLICAS", "MOVED", "ASK", "OOM":
+			return KindUnavailable
+		case "NOAUTH", "WRONGPASS", "NOPERM":
+			return KindForbidden
+		case "WRONGTYPE":
+			return KindCorrupt
+		}
+		if strings.Contains(rerr.Error(), "max number of clients") {
+			return KindUnavailable
+		}
+		return KindRejected
+	}
+	if errors.Is(err, redis.ErrPoolTimeout) {
+		return KindTimeout
+	}
+	if kind, ok := classifyTransport(err); ok {
+		return kind
+	}
+	return KindUnavailable
+}

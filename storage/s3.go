@@ -1,0 +1,221 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+)
+
+// Defaults applied by NewS3Reader to zero S3Config fields.
+const (
+	DefaultS3Region       = "us-east-1"
+	DefaultMaxObjectBytes = 32 << 20
+	DefaultS3Timeout      = time.Minute
+)
+
+// S3Config says where S3Reader finds objects and how much it accepts.
+type S3Config struct {
+	// Endpoint is the base URL of an S3-compatible service, e.g.
+	// "http://127.0.0.1:7070". Empty means AWS S3 itself.
+	Endpoint string
+	// Region signs requests. Empty means the region of the standard AWS
+	// configuration (AWS_REGION, shared config), else DefaultS3Region.
+	Region string
+	// PathStyle addresses objects as <endpoint>/<bucket>/<key> instead of
+	// <bucket>.<endpoint>/<key>; most S3-compatible servers need it.
+	PathStyle bool
+	// MaxObjectBytes is the largest object Get returns; anything bigger is
+	// a KindTooLarge error. Zero means DefaultMaxObjectBytes.
+	MaxObjectBytes int64
+	// Timeout bounds one Get, retries included. Zero means
+	// DefaultS3Timeout; a negative value leaves only the caller's context.
+	Timeout time.Duration
+	// MaxAttempts is how many times the SDK tries a request that failed in
+	// a retryable way before Get returns the error. Zero means the SDK
+	// default (3); 1 turns SDK retries off.
+	MaxAttempts int
+	// Credentials overrides the standard AWS credential chain. It is for
+	// tests and the embedded demo server only: production leaves it nil
+	// and never fills it from a flag.
+	Credentials aws.CredentialsProvider
+}
+
+// S3Reader fetches whole objects from S3. It is safe for concurrent use.
+type S3Reader struct {
+	client  *s3.Client
+	max     int64
+	timeout time.Duration
+}
+
+// NewS3Reader builds a reader from cfg and the standard AWS configuration
+// chain (environment, shared config and credentials files, SSO, web
+// identity, container and instance roles). It does not contact S3.
+func NewS3Reader(ctx context.Context, cfg S3Config) (*S3Reader, error) {
+	const op = "s3 config"
+	if cfg.MaxObjectBytes < 0 {
+		return nil, &Error{Op: op, Kind: KindBadInput, Err: fmt.Errorf("MaxObjectBytes is %d, want >= 0", cfg.MaxObjectBytes)}
+	}
+	if cfg.Endpoint != "" {
+		u, err := url.Parse(cfg.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, &Error{Op: op, URI: cfg.Endpoint, Kind: KindBadInput, Err: errors.New("S3 endpoint must be an http:// or https:// URL")}
+		}
+	}
+	var opts []func(*config.LoadOptions) error
+	if cfg.Region != "" {
+		opts = append(opts, config.WithRegion(cfg.Region))
+	}
+	if cfg.Credentials != nil {
+		opts = append(opts, config.WithCredentialsProvider(cfg.Credentials))
+	}
+	if cfg.MaxAttempts > 0 {
+		opts = append(opts, config.WithRetryMaxAttempts(cfg.MaxAttempts))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, &Error{Op: op, Kind: KindBadInput, Err: fmt.Errorf("loading AWS configuration: %w", err)}
+	}
+	if awsCfg.Region == "" {
+		awsCfg.Region = DefaultS3Region
+	}
+	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
+		}
+		o.UsePathStyle = cfg.PathStyle
+	})
+	r := &S3Reader{client: client, max: cfg.MaxObjectBytes, timeout: cfg.Timeout}
+	if r.max == 0 {
+		r.max = DefaultMaxObjectBytes
+	}
+	if r.timeout == 0 {
+		r.timeout = DefaultS3Timeout
+	}
+	return r, nil
+}
+
+// ParseURI splits "s3://bucket/key" into its bucket and key. The key is
+// taken verbatim (no percent-decoding) and may contain '/'. A malformed URI
+// is a KindBadURI error.
+func ParseURI(uri string) (bucket, key string, err error) {
+	bad := func(why string) error {
+		return &Error{Op: "s3 parse uri", URI: uri, Kind: KindBadURI, Err: errors.New(why)}
+	}
+	rest, ok := strings.CutPrefix(uri, "s3://")
+	if !ok {
+		return "", "", bad(`want s3://bucket/key`)
+	}
+	bucket, key, _ = strings.Cut(rest, "/")
+	switch {
+	case bucket == "":
+		return "", "", bad("empty bucket name")
+	case key == "":
+		return "", "", bad("empty object key")
+	case strings.ContainsFunc(bucket, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		return "", "", bad("bucket name contains a space or control character")
+	}
+	return bucket, key, nil
+}
+
+// Get returns the whole object at uri ("s3://bucket/key"). Objects larger
+// than S3Config.MaxObjectBytes are refused with KindTooLarge, both when the
+// server announces the size and when the body turns out longer.
+func (r *S3Reader) Get(ctx context.Context, uri string) ([]byte, error) {
+	const op = "s3 get"
+	bucket, key, err := ParseURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
+	out, err := r.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, &Error{Op: op, URI: uri, Kind: classifyS3(err), Err: err}
+	}
+	defer out.Body.Close()
+
+	var buf bytes.Buffer
+	if n := aws.ToInt64(out.ContentLength); n > 0 {
+		if n > r.max {
+			return nil, &Error{Op: op, URI: uri, Kind: KindTooLarge,
+				Err: fmt.Errorf("%d bytes, the limit is %d (S3Config.MaxObjectBytes)", n, r.max)}
+		}
+		buf.Grow(int(n))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(out.Body, r.max+1))
+	if err != nil {
+		kind, ok := classifyTransport(err)
+		if !ok {
+			kind = KindUnavailable
+		}
+		return nil, &Error{Op: op, URI: uri, Kind: kind, Err: fmt.Errorf("reading object body: %w", err)}
+	}
+	if n > r.max {
+		return nil, &Error{Op: op, URI: uri, Kind: KindTooLarge,
+			Err: fmt.Errorf("more than %d bytes (S3Config.MaxObjectBytes)", r.max)}
+	}
+	return buf.Bytes(), nil
+}
+
+// classifyS3 maps an aws-sdk-go-v2 error to a kind: by S3 error code when
+// the server sent one, then by HTTP status, then by transport failure.
+// Anything else (credential chain or signing trouble, unknown client
+// errors) is KindUnavailable, so that it is retried and then recorded.
+func classifyS3(err error) ErrorKind {
+	if api, ok := errors.AsType[smithy.APIError](err); ok {
+		switch api.ErrorCode() {
+		case "NoSuchKey", "NotFound":
+			return KindNotFound
+		case "NoSuchBucket":
+			return KindNoBucket
+		case "AccessDenied", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+			"AllAccessDisabled", "AccountProblem", "InvalidToken":
+			return KindForbidden
+		case "ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired", "RequestTimeTooSkewed",
+			"InternalError", "ServiceUnavailable":
+			return KindUnavailable
+		case "SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded",
+			"TooManyRequests", "TooManyRequestsException", "RequestThrottled":
+			return KindThrottled
+		case "RequestTimeout":
+			return KindTimeout
+		case "InvalidBucketName", "KeyTooLongError":
+			return KindBadURI
+		}
+	}
+	if resp, ok := errors.AsType[*awshttp.ResponseError](err); ok {
+		switch status := resp.HTTPStatusCode(); {
+		case status == http.StatusNotFound:
+			return KindNotFound
+		case status == http.StatusForbidden || status == http.StatusUnauthorized:
+			return KindForbidden
+		case status == http.StatusRequestTimeout:
+			return KindTimeout
+		case status == http.StatusTooManyRequests:
+			return KindThrottled
+		case status >= 500:
+			return KindUnavailable
+		case status >= 400:
+			return KindRejected
+		}
+	}
+	if kind, ok := classifyTransport(err); ok {
+		return kind
+	}
+	return KindUnavailable
+}

@@ -1,0 +1,139 @@
+package workers
+
+import (
+	"context"
+	"image/color"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/itemvec/itemvec/storage/redistest"
+)
+
+const manifest = `# a comment, then a blank line
+
+{"id":"a","images":["s3://b/red.jpg"],"behavior":{"price":1,"rating":4,"devices":{"pc":{"views":10,"clicks":1,"carts":0,"orders":0}}}}
+{"id":"b","images":["s3://b/blue.jpg"]}
+{"id":"c","images":["s3://b/zero.jpg"]}
+not json
+{"id":"","images":["s3://b/red.jpg"]}
+{"id":"d","images":["ftp://b/red.jpg"]}
+{"id":"e","imagez":["s3://b/red.jpg"]}
+{"id":"f","images":["s3://b/blue.jpg"],"text":{"title":"Blue"}}
+`
+
+// redisBackends runs a test against miniredis and a real redis-server.
+func redisBackends(t *testing.T, fn func(t *testing.T, rdb redis.UniversalClient)) {
+	t.Run("miniredis", func(t *testing.T) {
+		mr := miniredis.RunT(t)
+		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		t.Cleanup(func() { rdb.Close() })
+		fn(t, rdb)
+	})
+	t.Run("redis-server", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("-short: no redis-server")
+		}
+		fn(t, redistest.Start(t).Client())
+	})
+}
+
+func TestEnqueueGroupsValidatesAndDeduplicates(t *testing.T) {
+	redisBackends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		client := asynq.NewClientFromRedisClient(rdb)
+		sum, err := Enqueue(ctx, client, strings.NewReader(manifest), EnqueueConfig{Batch: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Items != 4 || sum.Tasks != 2 || sum.Duplicates != 0 {
+			t.Errorf("summary %+v, want 4 items in 2 tasks", sum)
+		}
+		var lines []int
+		for _, le := range sum.Invalid {
+			lines = append(lines, le.Line)
+		}
+		if want := []int{6, 7, 8, 9}; !equalInts(lines, want) {
+			t.Errorf("invalid lines %v, want %v (%v)", lines, want, sum.Invalid)
+		}
+		again, err := Enqueue(ctx, client, strings.NewReader(manifest), EnqueueConfig{Batch: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Tasks != 0 || again.Duplicates != 2 {
+			t.Errorf("re-enqueue: %+v, want 2 duplicates and no new task", again)
+		}
+		info, err := asynq.NewInspectorFromRedisClient(rdb).GetQueueInfo("default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Pending != 2 {
+			t.Errorf("queue holds %d pending tasks, want 2", info.Pending)
+		}
+	})
+}
+
+// TestServerDrainsQueue runs the asynq server wiring with the stand-in
+// encoder: every good item ends in Redis, bad ones are recorded, and the
+// queue drains.
+func TestServerDrainsQueue(t *testing.T) {
+	redisBackends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		f := newFixture(t)
+		f.objects.data["s3://b/green.jpg"] = testJPEG(t, color.RGBA{G: 200})
+		// The fixture's store is on its own miniredis; use rdb for everything.
+		f.pipe.cfg.Store = newStoreOn(rdb)
+		srv, mux := NewServer(rdb, &Handler{Pipeline: f.pipe}, ServerConfig{Concurrency: 2})
+		if err := srv.Start(mux); err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Shutdown()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		sum, err := Enqueue(ctx, asynq.NewClientFromRedisClient(rdb), strings.NewReader(manifest), EnqueueConfig{Batch: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := waitDrained(ctx, asynq.NewInspectorFromRedisClient(rdb), "default"); err != nil {
+			t.Fatal(err)
+		}
+		store := newStoreOn(rdb)
+		got, err := store.Get(ctx, f.pipe.Space(), "a", "b", "f", "c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range []string{"a", "b", "f"} {
+			if got[i] == nil {
+				t.Errorf("%s was not published", id)
+			}
+		}
+		if got[3] != nil {
+			t.Errorf("zero-byte item c was published")
+		}
+		fails, err := store.Failures(ctx, f.pipe.Space(), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fails) != 1 || fails[0].ID != "c" || fails[0].Kind != "decode_empty" {
+			t.Errorf("failures %+v, want item c decode_empty", fails)
+		}
+		if sum.Items != 4 {
+			t.Errorf("enqueued %d items", sum.Items)
+		}
+	})
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

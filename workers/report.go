@@ -1,0 +1,118 @@
+package workers
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/itemvec/itemvec/fusion"
+)
+
+// Neighbour is one product similar to another.
+type Neighbour struct {
+	ID     string
+	Cosine float64
+}
+
+// Nearest returns the k vectors most similar to id by cosine of the fused
+// vectors (ties broken by id).
+func (r *JobReport) Nearest(id string, k int) []Neighbour {
+	q := r.Vectors[id]
+	if q == nil {
+		return nil
+	}
+	var out []Neighbour
+	for other, v := range r.Vectors {
+		if other == id {
+			continue
+		}
+		out = append(out, Neighbour{ID: other, Cosine: fusion.Cosine(q.Vector, v.Vector)})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Cosine != out[j].Cosine {
+			return out[i].Cosine > out[j].Cosine
+		}
+		return out[i].ID < out[j].ID
+	})
+	if len(out) > k {
+		out = out[:k]
+	}
+	return out
+}
+
+// Print writes the report a person reads after itemvec run.
+func (r *JobReport) Print(w io.Writer, queries int) {
+	fmt.Fprintf(w, "\nitemvec run — space %s\n", r.Space)
+	fmt.Fprintf(w, "  items enqueued : %d\n", r.Items)
+	fmt.Fprintf(w, "  items done     : %d\n", r.Published)
+	fmt.Fprintf(w, "  items failed   : %d\n", len(r.Failures))
+	for _, f := range r.Failures {
+		fmt.Fprintf(w, "    - %-20s %-22s %s\n", f.ID, f.Kind, f.Reason)
+	}
+	fmt.Fprintf(w, "  archived tasks : %d\n", len(r.Archived))
+	fmt.Fprintf(w, "  throughput     : %.1f items/s (%d items in %s, enqueue to drained)\n",
+		r.ItemsPerSecond(), r.Published, r.Elapsed.Round(1e6))
+	fmt.Fprintf(w, "  vector dim     : %d\n", r.Dim)
+	s := r.Stats
+	fmt.Fprintf(w, "  time per item  : fetch %s, decode+prep %s, inference (incl. batching wait) %s, fusion %s, publish %s\n",
+		s.Fetch.PerItem().Round(1e3), s.Decode.PerItem().Round(1e3), s.Inference.PerItem().Round(1e3),
+		s.Fusion.PerItem().Round(1e3), s.Publish.PerItem().Round(1e3))
+
+	fmt.Fprintf(w, "\nMost similar products (cosine of fused vectors):\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, id := range r.queryIDs(queries) {
+		fmt.Fprintf(tw, "\n%s\t%s\t\n", id, clip(r.Titles[id], 60))
+		for i, n := range r.Nearest(id, 3) {
+			mark := ""
+			if r.Catalog != nil && r.Catalog.SameGroup(id, n.ID) {
+				mark = "  (same photo: near-duplicate)"
+			}
+			fmt.Fprintf(tw, "  %d. %s\t%s\t%.3f%s\n", i+1, n.ID, clip(r.Titles[n.ID], 60), n.Cosine, mark)
+		}
+	}
+	tw.Flush()
+	if r.Catalog != nil {
+		pairs := r.Catalog.NearDuplicatePairs()
+		top := 0
+		for _, p := range pairs {
+			if nn := r.Nearest(p[0], 1); len(nn) == 1 && r.Catalog.SameGroup(p[0], nn[0].ID) {
+				top++
+			}
+		}
+		fmt.Fprintf(w, "\nNear-duplicate check: for %d of %d near-duplicate pairs the nearest product is from the same photo.\n", top, len(pairs))
+	}
+}
+
+// queryIDs picks products to show: first ones with near-duplicates (so a
+// reader can check the answer), then others, in id order.
+func (r *JobReport) queryIDs(n int) []string {
+	var with, without []string
+	for id := range r.Vectors {
+		if r.Catalog != nil && r.Catalog.HasDuplicates(id) {
+			with = append(with, id)
+		} else {
+			without = append(without, id)
+		}
+	}
+	sort.Strings(with)
+	sort.Strings(without)
+	var out []string
+	for i := 0; i < len(with) && len(out) < (n+1)/2; i += 2 {
+		out = append(out, with[i])
+	}
+	for i := 0; i < len(without) && len(out) < n; i += max(1, len(without)/n) {
+		out = append(out, without[i])
+	}
+	return out
+}
+
+func clip(s string, n int) string {
+	s = strings.ReplaceAll(s, "\t", " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,102 @@
+package workers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/itemvec/itemvec/fusion"
+	"github.com/itemvec/itemvec/onnx"
+)
+
+// EncoderConfig says which image model to run and how.
+type EncoderConfig struct {
+	// ModelsDir is where model files named by specs are (default: .deps/models
+	// under the repository, or $ITEMVEC_MODELS_DIR).
+	ModelsDir string
+	// ImageSpecPath is a model spec file; empty means the built-in
+	// MobileNetV2 spec.
+	ImageSpecPath string
+	// ORTLibrary is the path of libonnxruntime.so; empty means onnx's default.
+	ORTLibrary string
+	Device     onnx.Device
+	// Threads is ORT's intra-op thread count (0 = ORT default).
+	Threads int
+	// MaxBatch and MaxWait drive the micro-batcher.
+	MaxBatch int
+	MaxWait  time.Duration
+	Logger   *slog.Logger
+}
+
+// Encoder is a loaded image model behind a micro-batcher. Close releases it.
+type Encoder struct {
+	Spec    *onnx.ModelSpec
+	Env     *onnx.Environment
+	Session *onnx.Session
+	Batcher *onnx.Batcher
+}
+
+// OpenEncoder verifies the model file against its spec, starts ORT and a
+// session on the chosen device, and puts a micro-batcher in front of it.
+func OpenEncoder(ctx context.Context, cfg EncoderConfig) (*Encoder, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	spec := onnx.DefaultImageSpec()
+	if cfg.ImageSpecPath != "" {
+		s, err := onnx.LoadModelSpec(cfg.ImageSpecPath)
+		if err != nil {
+			return nil, err
+		}
+		spec = s
+	}
+	if spec.Image == nil {
+		return nil, fmt.Errorf("model spec %s has no image section: not an image encoder", spec.ID)
+	}
+	dir := cfg.ModelsDir
+	if dir == "" {
+		dir = DefaultModelsDir()
+	}
+	if err := spec.VerifyFile(dir); err != nil {
+		return nil, err
+	}
+	env, err := onnx.InitEnvironment(onnx.EnvConfig{LibraryPath: cfg.ORTLibrary, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	sess, err := onnx.NewSession(ctx, env, spec.ModelPath(dir), onnx.SessionConfig{
+		Device: cfg.Device, IntraOpThreads: cfg.Threads, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if want := spec.Image.WithDefaults().TensorSize(); sess.InputSize() != want {
+		sess.Close()
+		return nil, fmt.Errorf("model %s takes %d floats per item but its spec prepares %d", spec.ID, sess.InputSize(), want)
+	}
+	if spec.OutputDim != 0 && sess.OutputDim() != spec.OutputDim {
+		sess.Close()
+		return nil, fmt.Errorf("model %s outputs %d values but its spec says %d", spec.ID, sess.OutputDim(), spec.OutputDim)
+	}
+	b := onnx.NewBatcher(sess, onnx.BatcherConfig{MaxBatch: cfg.MaxBatch, MaxWait: cfg.MaxWait, Logger: cfg.Logger})
+	return &Encoder{Spec: spec, Env: env, Session: sess, Batcher: b}, nil
+}
+
+// Close stops the batcher and frees the session.
+func (e *Encoder) Close() error {
+	e.Batcher.Close()
+	return e.Session.Close()
+}
+
+// CheckFusion fails when the fusion spec does not match the image model.
+func CheckFusion(f *fusion.Spec, e *Encoder) error {
+	img := f.Blocks.Image
+	if img.Model != "" && img.Model != e.Spec.ID {
+		return fmt.Errorf("fusion spec %s expects image model %q, but %q is configured", f.ID, img.Model, e.Spec.ID)
+	}
+	if img.Dim != e.Session.OutputDim() {
+		return fmt.Errorf("fusion spec %s expects %d image dims, model %s gives %d", f.ID, img.Dim, e.Spec.ID, e.Session.OutputDim())
+	}
+	return nil
+}

@@ -1,0 +1,46 @@
+package workers
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// StageStats accumulates the time spent in one pipeline stage. Times are
+// summed over concurrent calls, so they measure work (and waiting), not wall
+// time.
+type StageStats struct {
+	nanos atomic.Int64
+	calls atomic.Int64
+	items atomic.Int64
+}
+
+func (s *StageStats) add(d time.Duration, items int) {
+	s.nanos.Add(int64(d))
+	s.calls.Add(1)
+	s.items.Add(int64(items))
+}
+
+// Total is the summed duration of every call.
+func (s *StageStats) Total() time.Duration { return time.Duration(s.nanos.Load()) }
+
+// Calls is how many times the stage ran.
+func (s *StageStats) Calls() int64 { return s.calls.Load() }
+
+// Items is how many items passed through the stage.
+func (s *StageStats) Items() int64 { return s.items.Load() }
+
+// PerItem is the mean time per item.
+func (s *StageStats) PerItem() time.Duration {
+	n := s.items.Load()
+	if n == 0 {
+		return 0
+	}
+	return time.Duration(s.nanos.Load() / n)
+}
+
+// Stats holds the per-stage counters of a Pipeline. Inference is measured
+// around the micro-batcher's Submit, so it includes the time an item waits for
+// its batch to fill.
+type Stats struct {
+	Fetch, Decode, Inference, Fusion, Publish StageStats
+}

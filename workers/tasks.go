@@ -1,0 +1,80 @@
+package workers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/hibiken/asynq"
+)
+
+// TypeEmbed is the asynq task type of an embedding job.
+const TypeEmbed = "itemvec:embed"
+
+// EmbedPayload is the JSON payload of an itemvec:embed task.
+type EmbedPayload struct {
+	Items []Item `json:"items"`
+}
+
+// NewEmbedTask builds the task for items. Its id is derived from the payload
+// content, so enqueueing the same items again is deduplicated by asynq while
+// the first task is still known to it (pending, running, retrying, archived or
+// retained as completed).
+func NewEmbedTask(items []Item, opts ...asynq.Option) (*asynq.Task, string, error) {
+	if len(items) == 0 {
+		return nil, "", errors.New("workers: an embed task needs at least one item")
+	}
+	payload, err := json.Marshal(EmbedPayload{Items: items})
+	if err != nil {
+		return nil, "", fmt.Errorf("workers: encode payload: %w", err)
+	}
+	id := TaskID(payload)
+	opts = append([]asynq.Option{asynq.TaskID(id)}, opts...)
+	return asynq.NewTask(TypeEmbed, payload, opts...), id, nil
+}
+
+// TaskID derives a task id from a payload: "embed-" and 32 hex digits of its
+// sha256.
+func TaskID(payload []byte) string {
+	sum := sha256.Sum256(payload)
+	return "embed-" + hex.EncodeToString(sum[:16])
+}
+
+// Handler adapts a Pipeline to asynq.
+type Handler struct {
+	Pipeline *Pipeline
+	Logger   *slog.Logger
+}
+
+// ProcessTask implements asynq.Handler for TypeEmbed.
+func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	log := h.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	var p EmbedPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("payload is not an itemvec:embed payload (%v): %w", err, asynq.SkipRetry)
+	}
+	if len(p.Items) == 0 {
+		return fmt.Errorf("payload has no items: %w", asynq.SkipRetry)
+	}
+	at := Attempt{}
+	at.Task, _ = asynq.GetTaskID(ctx)
+	at.Retry, _ = asynq.GetRetryCount(ctx)
+	at.MaxRetry, _ = asynq.GetMaxRetry(ctx)
+	res, err := h.Pipeline.Process(ctx, p.Items, at)
+	if res != nil {
+		log.Info("task processed", "task", at.Task, "attempt", at.Retry+1,
+			"items", len(p.Items), "published", len(res.Published), "up_to_date", len(res.UpToDate),
+			"failed", len(res.Failed), "retry", len(res.Retry))
+	}
+	if err != nil && !retryable(err) {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	return err
+}
