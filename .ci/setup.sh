@@ -126,9 +126,9 @@ build_itemvec() {
 }
 
 setup_model() {
-	local out=$DEPS/models/mobilenetv2_imagenet_gap.onnx
+	local out=$DEPS/models/mobilenetv2_nsfwjs_gap.onnx
 	local want
-	want=$(sed -n 's/.*"sha256": *"\([0-9a-f]\{64\}\)".*/\1/p' "$ROOT/onnx/specs/mobilenetv2-imagenet.json")
+	want=$(sed -n 's/.*"sha256": *"\([0-9a-f]\{64\}\)".*/\1/p' "$ROOT/onnx/specs/mobilenetv2-nsfwjs.json")
 	if [[ -f $out && "$(sha256sum "$out" | cut -d' ' -f1)" == "$want" ]]; then
 		return
 	fi

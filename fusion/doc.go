@@ -20,7 +20,7 @@
 // always in this order (Spec.Layout):
 //
 //	block     offset              dim                   v1
-//	image     0                   blocks.image.dim      [0, 1280)     mobilenetv2-imagenet-gap@1
+//	image     0                   blocks.image.dim      [0, 1280)     mobilenetv2-nsfwjs-gap@1
 //	text      image dim           blocks.text.dim       [1280, 1280)  empty: no text model yet
 //	behavior  image + text dim    3 + 4 + 8·devices     [1280, 1311)  31 features
 //

@@ -55,7 +55,7 @@ type Blocks struct {
 // EmbeddingBlock describes a block filled by a model's embedding.
 type EmbeddingBlock struct {
 	// Model is the spec id of the model that produces this block, e.g.
-	// "mobilenetv2-imagenet-gap@1"; "" means no model yet (text only), in
+	// "mobilenetv2-nsfwjs-gap@1"; "" means no model yet (text only), in
 	// which case Dim is 0.
 	Model string `json:"model"`
 	// Dim is the embedding length. The text block may have Dim 0: its slot

@@ -165,7 +165,7 @@ func TestSpecHashChanges(t *testing.T) {
 	}{
 		{"image weight", func(s *fusion.Spec) { s.Blocks.Image.Weight = 1.01 }},
 		{"behaviour weight", func(s *fusion.Spec) { s.Blocks.Behavior.Weight = 0.6 }},
-		{"image model", func(s *fusion.Spec) { s.Blocks.Image.Model = "mobilenetv2-imagenet-gap@2" }},
+		{"image model", func(s *fusion.Spec) { s.Blocks.Image.Model = "mobilenetv2-nsfwjs-gap@2" }},
 		{"text model", func(s *fusion.Spec) { s.Blocks.Text.Model, s.Blocks.Text.Dim = "minilm@1", 384 }},
 		{"version", func(s *fusion.Spec) { s.Version = 2 }},
 		{"device order", func(s *fusion.Spec) {

@@ -14,7 +14,7 @@ func ExampleDefaultImageSpec() {
 	fmt.Println(spec.ID, spec.File)
 	fmt.Printf("%s %d×%d %s -> %s[%d]\n", spec.Input, img.Width, img.Height, img.Layout, spec.Output, spec.OutputDim)
 	// Output:
-	// mobilenetv2-imagenet-gap@1 mobilenetv2_imagenet_gap.onnx
+	// mobilenetv2-nsfwjs-gap@1 mobilenetv2_nsfwjs_gap.onnx
 	// input 224×224 NCHW -> features[1280]
 }
 

@@ -26,7 +26,7 @@ const ModelKindImage = "image"
 // [DefaultImageSpec].
 type ModelSpec struct {
 	// ID names the model and its version, "name@version", e.g.
-	// "mobilenetv2-imagenet-gap@1". Vectors record it, so a new model file
+	// "mobilenetv2-nsfwjs-gap@1". Vectors record it, so a new model file
 	// or preprocessing needs a new version.
 	ID string `json:"id"`
 	// Kind is what the model embeds; only "image" for now.
@@ -50,12 +50,12 @@ type ModelSpec struct {
 	License string `json:"license,omitempty"`
 }
 
-//go:embed specs/mobilenetv2-imagenet.json
+//go:embed specs/mobilenetv2-nsfwjs.json
 var defaultImageSpecJSON []byte
 
 // DefaultImageSpec returns the built-in image model spec: MobileNetV2 with
 // ImageNet weights, global-average-pooled to 1280 values (see
-// specs/mobilenetv2-imagenet.json). Each call returns a new copy.
+// specs/mobilenetv2-nsfwjs.json). Each call returns a new copy.
 func DefaultImageSpec() *ModelSpec {
 	s, err := ParseModelSpec(defaultImageSpecJSON)
 	if err != nil {
@@ -102,7 +102,7 @@ func (s *ModelSpec) Validate() error {
 	const op = "onnx.ModelSpec.Validate"
 	name, version, ok := strings.Cut(s.ID, "@")
 	if !ok || name == "" || version == "" || strings.ContainsAny(s.ID, " \t\n/") {
-		return errorf(op, KindConfig, "model spec id %q: want name@version, e.g. mobilenetv2-imagenet-gap@1", s.ID)
+		return errorf(op, KindConfig, "model spec id %q: want name@version, e.g. mobilenetv2-nsfwjs-gap@1", s.ID)
 	}
 	if s.Kind != ModelKindImage {
 		return errorf(op, KindConfig, "model spec %s: kind %q is not supported (want %q)", s.ID, s.Kind, ModelKindImage)

@@ -31,7 +31,7 @@ func TestDefaultImageSpec(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatalf("built-in spec is invalid: %v", err)
 	}
-	if s.ID != "mobilenetv2-imagenet-gap@1" || s.OutputDim != 1280 || s.Input != "input" || s.Output != "features" {
+	if s.ID != "mobilenetv2-nsfwjs-gap@1" || s.OutputDim != 1280 || s.Input != "input" || s.Output != "features" {
 		t.Errorf("unexpected built-in spec: %+v", s)
 	}
 	img := s.Image.WithDefaults()

@@ -183,7 +183,8 @@ func (s *VectorStore) Current(ctx context.Context) (string, error) {
 // its hash (deleting the blocks of absent modalities), an "upsert" entry on
 // the update stream, and the removal of any failure record. The batch is
 // validated first; an invalid item fails the whole batch with KindBadInput
-// and nothing is written.
+// and nothing is written. Like any MULTI/EXEC, the batch is not rolled back
+// if Redis fails one command at run time (e.g. WRONGTYPE on a foreign key).
 func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVector) error {
 	const op = "redis publish"
 	if err := checkSpace(op, space); err != nil {

@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -69,24 +70,23 @@ func OpenEncoder(ctx context.Context, cfg EncoderConfig) (*Encoder, error) {
 		Device: cfg.Device, IntraOpThreads: cfg.Threads, Logger: cfg.Logger,
 	})
 	if err != nil {
+		env.Close()
 		return nil, err
 	}
-	if want := spec.Image.WithDefaults().TensorSize(); sess.InputSize() != want {
+	if err := spec.CheckModel(sess); err != nil {
 		sess.Close()
-		return nil, fmt.Errorf("model %s takes %d floats per item but its spec prepares %d", spec.ID, sess.InputSize(), want)
-	}
-	if spec.OutputDim != 0 && sess.OutputDim() != spec.OutputDim {
-		sess.Close()
-		return nil, fmt.Errorf("model %s outputs %d values but its spec says %d", spec.ID, sess.OutputDim(), spec.OutputDim)
+		env.Close()
+		return nil, err
 	}
 	b := onnx.NewBatcher(sess, onnx.BatcherConfig{MaxBatch: cfg.MaxBatch, MaxWait: cfg.MaxWait, Logger: cfg.Logger})
 	return &Encoder{Spec: spec, Env: env, Session: sess, Batcher: b}, nil
 }
 
-// Close stops the batcher and frees the session.
+// Close stops the batcher, frees the session and releases the ORT
+// environment.
 func (e *Encoder) Close() error {
 	e.Batcher.Close()
-	return e.Session.Close()
+	return errors.Join(e.Session.Close(), e.Env.Close())
 }
 
 // CheckFusion fails when the fusion spec does not match the image model.

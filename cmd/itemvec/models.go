@@ -23,7 +23,7 @@ func newModelsCmd() *cobra.Command {
 the frozen ImageNet MobileNetV2 backbone up to global average pooling:
 input "input" float32 [batch,3,224,224] RGB (x/127.5-1), output "features"
 float32 [batch,1280]. The output is byte-for-byte deterministic; its sha256 is
-pinned in onnx/specs/mobilenetv2-imagenet.json.`,
+pinned in onnx/specs/mobilenetv2-nsfwjs.json.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			model, rep, err := keras.ConvertDir(dir)

@@ -5,8 +5,9 @@ import (
 	"fmt"
 )
 
-// Kinds of conversion failure. Every error returned by this package wraps
-// exactly one of them, so callers branch with errors.Is.
+// Kinds of conversion failure. Every conversion error wraps exactly one of
+// them, so callers branch with errors.Is; ConvertDir's file errors wrap the
+// os error instead (errors.Is(err, fs.ErrNotExist) works).
 var (
 	// ErrMalformed: the input files are not what they claim to be (bad
 	// JavaScript literal, bad base64, weights that do not match the manifest).

@@ -2,8 +2,8 @@
 // Reference MobileNetV2 features from TensorFlow.js, for the onnx/keras parity
 // test. See README.md. Usage:
 //
-//   node features.cjs --model-dir DIR [--scale 255] [--mean 0.5,0.5,0.5]
-//        [--std 0.5,0.5,0.5] INPUT_DIR OUT_JSON
+//   node features.cjs --model-dir DIR [--scale 255] [--mean 0,0,0]
+//        [--std 1,1,1] INPUT_DIR OUT_JSON
 //
 // DIR holds nsfwjs's model.min.js and group1-shard1of1.min.js. INPUT_DIR holds
 // NAME.rgb files: raw 8-bit RGB pixels, row-major NHWC, HEIGHTxWIDTHx3 of the
@@ -31,7 +31,7 @@ function usage(msg) {
 }
 
 function parseArgs(argv) {
-  const opts = { modelDir: '', scale: 255, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], rest: [] };
+  const opts = { modelDir: '', scale: 255, mean: [0, 0, 0], std: [1, 1, 1], rest: [] };
   const triple = (name, v) => {
     const t = String(v).split(',').map(Number);
     if (t.length !== 3 || t.some((x) => !Number.isFinite(x))) usage(`${name} wants three numbers, got ${v}`);

@@ -1,0 +1,206 @@
+package workers_test
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/itemvec/itemvec/fusion"
+	"github.com/itemvec/itemvec/onnx"
+	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec/storage/redistest"
+	"github.com/itemvec/itemvec/storage/s3test"
+	"github.com/itemvec/itemvec/workers"
+	"github.com/itemvec/itemvec/workers/catalog"
+)
+
+// needDeps fails (under make test) or skips (plain go test) when make setup
+// has not produced the model and the sample catalog.
+func needDeps(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: end-to-end tests need ONNX Runtime and the model")
+	}
+	deps := workers.DepsDir()
+	for _, p := range []string{"ort/libonnxruntime.so.1", "models/mobilenetv2_nsfwjs_gap.onnx", "catalog/manifest.jsonl"} {
+		if _, err := os.Stat(filepath.Join(deps, p)); err != nil {
+			if os.Getenv("ITEMVEC_REQUIRE_DEPS") == "1" {
+				t.Fatalf("%s is missing: run make setup (%v)", p, err)
+			}
+			t.Skipf("%s is missing: run make setup", p)
+		}
+	}
+	return deps
+}
+
+var sharedEncoder *workers.Encoder
+
+func openEncoder(t *testing.T) *workers.Encoder {
+	t.Helper()
+	if sharedEncoder != nil {
+		return sharedEncoder
+	}
+	enc, err := workers.OpenEncoder(context.Background(), workers.EncoderConfig{
+		Device: onnx.DeviceCPU, MaxBatch: 8, MaxWait: 2 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatalf("open the image encoder: %v", err)
+	}
+	sharedEncoder = enc
+	return enc
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sharedEncoder != nil {
+		sharedEncoder.Close()
+	}
+	os.Exit(code)
+}
+
+type backend struct {
+	name  string
+	redis func(t *testing.T) redis.UniversalClient
+	s3    func(tb testing.TB) *s3test.Server
+}
+
+var backends = []backend{
+	{
+		name: "redis-server+versitygw",
+		redis: func(t *testing.T) redis.UniversalClient {
+			return redistest.Start(t).Client()
+		},
+		s3: s3test.StartVersity,
+	},
+	{
+		name: "miniredis+gofakes3",
+		redis: func(t *testing.T) redis.UniversalClient {
+			mr := miniredis.RunT(t)
+			rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+			t.Cleanup(func() { rdb.Close() })
+			return rdb
+		},
+		s3: s3test.StartEmbedded,
+	},
+}
+
+// TestEndToEnd enqueues the sample catalog plus three broken items through
+// asynq, runs the real worker (S3 via aws-sdk-go-v2, real MobileNetV2 on ONNX
+// Runtime, fusion, Redis) and checks what lands in Redis.
+func TestEndToEnd(t *testing.T) {
+	deps := needDeps(t)
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			sample, err := catalog.Load(filepath.Join(deps, "catalog"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cat := sample.Job()
+			bad, badObjects := catalog.BadItems(cat.Bucket)
+			s3 := b.s3(t)
+			rdb := b.redis(t)
+			enc := openEncoder(t)
+			spec := fusion.DefaultSpec()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			rep, err := workers.RunJob(ctx, workers.JobConfig{
+				Redis: rdb, S3: s3.ReaderConfig(), Uploader: s3, Catalog: cat,
+				ExtraItems: bad, ExtraObjects: badObjects,
+				Encoder: enc, Fusion: spec, Concurrency: 3, Batch: 7, MaxRetry: 1,
+				RetryDelay: func(int) time.Duration { return 100 * time.Millisecond },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Items != len(cat.Items)+3 || rep.Items < 20 {
+				t.Fatalf("enqueued %d items, want %d", rep.Items, len(cat.Items)+3)
+			}
+
+			// Every good item: in Redis, right dim, unit norm, image present.
+			if rep.Published != len(cat.Items) {
+				t.Errorf("published %d vectors, want %d", rep.Published, len(cat.Items))
+			}
+			for _, it := range cat.Items {
+				v := rep.Vectors[it.ID]
+				if v == nil {
+					t.Errorf("%s: no vector in Redis", it.ID)
+					continue
+				}
+				if len(v.Vector) != spec.Dim() {
+					t.Errorf("%s: dim %d, want %d", it.ID, len(v.Vector), spec.Dim())
+				}
+				if n := l2(v.Vector); math.Abs(n-1) > 1e-5 {
+					t.Errorf("%s: norm %.7f, want 1", it.ID, n)
+				}
+				if len(v.Blocks[fusion.BlockImage]) != 1280 || v.Modalities[0] != fusion.BlockImage {
+					t.Errorf("%s: modalities %v, image block %d values", it.ID, v.Modalities, len(v.Blocks[fusion.BlockImage]))
+				}
+				if v.SpecHash != spec.Hash() || v.ContentHash == "" {
+					t.Errorf("%s: spec hash %q content hash %q", it.ID, v.SpecHash, v.ContentHash)
+				}
+			}
+
+			// Every bad item: recorded with a reason that names the object.
+			want := map[string]string{
+				catalog.BadCorruptJPEG: "decode_corrupt",
+				catalog.BadZeroBytes:   "decode_empty",
+				catalog.BadMissingKey:  "fetch_object_missing",
+			}
+			if len(rep.Failures) != len(want) {
+				t.Errorf("failures %+v, want the 3 broken items", rep.Failures)
+			}
+			for _, f := range rep.Failures {
+				kind, ok := want[f.ID]
+				if !ok {
+					t.Errorf("unexpected failure %+v", f)
+					continue
+				}
+				if f.Kind != kind || !strings.Contains(f.Reason, f.URI) || f.URI == "" {
+					t.Errorf("%s: kind %q reason %q uri %q, want kind %q and a reason naming the object", f.ID, f.Kind, f.Reason, f.URI, kind)
+				}
+				if rep.Vectors[f.ID] != nil {
+					t.Errorf("%s failed but has a vector", f.ID)
+				}
+			}
+			if len(rep.Archived) != 0 {
+				t.Errorf("%d tasks archived; bad items must not fail their task", len(rep.Archived))
+			}
+
+			// Near-duplicates: each pair is more similar to each other than
+			// either is to any product outside its group.
+			for _, p := range cat.NearDuplicatePairs() {
+				a, b := rep.Vectors[p[0]], rep.Vectors[p[1]]
+				if a == nil || b == nil {
+					continue
+				}
+				pair := fusion.Cosine(a.Vector, b.Vector)
+				for id, v := range rep.Vectors {
+					if cat.SameGroup(p[0], id) {
+						continue
+					}
+					for k, q := range []*storage.ItemVector{a, b} {
+						if c := fusion.Cosine(q.Vector, v.Vector); c >= pair {
+							t.Errorf("near-duplicates %s/%s: cosine %.3f, but %s is closer to %s (%.3f)",
+								p[0], p[1], pair, p[k], id, c)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func l2(v []float32) float64 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	return math.Sqrt(s)
+}
