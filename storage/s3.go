@@ -95,6 +95,10 @@ func NewS3Reader(ctx context.Context, cfg S3Config) (*S3Reader, error) {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
 		o.UsePathStyle = cfg.PathStyle
+		// Many S3-compatible servers (MinIO versions, gofakes3) return no
+		// checksum; the SDK then skips validation and would log a line per
+		// object. Objects with a checksum are still validated.
+		o.DisableLogOutputChecksumValidationSkipped = true
 	})
 	r := &S3Reader{client: client, max: cfg.MaxObjectBytes, timeout: cfg.Timeout}
 	if r.max == 0 {

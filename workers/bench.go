@@ -61,9 +61,9 @@ func Replicate(items []Item, rounds int) []Item {
 
 // PrintBench writes the benchmark report: raw model throughput, end-to-end
 // throughput, their ratio and time per stage.
-func PrintBench(w io.Writer, raw *RawBenchmark, job *JobReport, threads int, device string) {
+func PrintBench(w io.Writer, raw *RawBenchmark, job *JobReport, threads, device string) {
 	e2e := job.ItemsPerSecond()
-	fmt.Fprintf(w, "\nitemvec bench (device %s, ORT intra-op threads %d, batch %d)\n", device, threads, raw.Batch)
+	fmt.Fprintf(w, "\nitemvec bench (device %s, ORT intra-op threads: %s, batch %d)\n", device, threads, raw.Batch)
 	fmt.Fprintf(w, "  raw ORT inference, synthetic tensors : %8.1f images/s (%d batches in %s)\n",
 		raw.ImagesPS, raw.Batches, raw.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "  end-to-end pipeline, sample catalog  : %8.1f items/s (%d items in %s)\n",

@@ -5,7 +5,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/itemvec/itemvec/fusion"
 )
@@ -61,18 +60,16 @@ func (r *JobReport) Print(w io.Writer, queries int) {
 		s.Fusion.PerItem().Round(1e3), s.Publish.PerItem().Round(1e3))
 
 	fmt.Fprintf(w, "\nMost similar products (cosine of fused vectors):\n")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, id := range r.queryIDs(queries) {
-		fmt.Fprintf(tw, "\n%s\t%s\t\n", id, clip(r.Titles[id], 60))
+		fmt.Fprintf(w, "\n%-12s %s\n", id, clip(r.Titles[id], 56))
 		for i, n := range r.Nearest(id, 3) {
 			mark := ""
 			if r.Catalog != nil && r.Catalog.SameGroup(id, n.ID) {
 				mark = "  (same photo: near-duplicate)"
 			}
-			fmt.Fprintf(tw, "  %d. %s\t%s\t%.3f%s\n", i+1, n.ID, clip(r.Titles[n.ID], 60), n.Cosine, mark)
+			fmt.Fprintf(w, "  %d. %-9s %s %.3f%s\n", i+1, n.ID, pad(clip(r.Titles[n.ID], 56), 56), n.Cosine, mark)
 		}
 	}
-	tw.Flush()
 	if r.Catalog != nil {
 		pairs := r.Catalog.NearDuplicatePairs()
 		top := 0
@@ -108,11 +105,48 @@ func (r *JobReport) queryIDs(n int) []string {
 	return out
 }
 
+// pad fills s with spaces to n terminal columns, counting East Asian wide
+// characters as two columns.
+func pad(s string, n int) string {
+	if w := displayWidth(s); w < n {
+		return s + strings.Repeat(" ", n-w)
+	}
+	return s
+}
+
+func displayWidth(s string) int {
+	w := 0
+	for _, r := range s {
+		w++
+		if wide(r) {
+			w++
+		}
+	}
+	return w
+}
+
+func wide(r rune) bool {
+	return (r >= 0x1100 && r <= 0x115F) || (r >= 0x2E80 && r <= 0xA4CF) || (r >= 0xAC00 && r <= 0xD7A3) ||
+		(r >= 0xF900 && r <= 0xFAFF) || (r >= 0xFE30 && r <= 0xFE4F) || (r >= 0xFF00 && r <= 0xFF60) ||
+		(r >= 0xFFE0 && r <= 0xFFE6) || (r >= 0x20000 && r <= 0x3FFFD)
+}
+
+// clip shortens s to at most n terminal columns.
 func clip(s string, n int) string {
 	s = strings.ReplaceAll(s, "\t", " ")
-	r := []rune(s)
-	if len(r) <= n {
+	if displayWidth(s) <= n {
 		return s
 	}
-	return string(r[:n-1]) + "…"
+	w := 0
+	for i, r := range s {
+		rw := 1
+		if wide(r) {
+			rw = 2
+		}
+		if w+rw > n-1 {
+			return s[:i] + "…"
+		}
+		w += rw
+	}
+	return s
 }

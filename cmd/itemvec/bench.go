@@ -58,9 +58,9 @@ and prints their ratio and the time spent per stage.`,
 			if err != nil {
 				return err
 			}
-			threads := ef.threads
-			if threads == 0 {
-				threads = runtime.NumCPU()
+			threads := fmt.Sprint(ef.threads)
+			if ef.threads == 0 {
+				threads = fmt.Sprintf("ORT default, %d CPUs", runtime.NumCPU())
 			}
 			workers.PrintBench(cmd.OutOrStdout(), raw, job, threads, string(enc.Session.Device()))
 			if len(job.Failures) > 0 {

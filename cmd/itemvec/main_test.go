@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec/workers"
+)
+
+// run executes the CLI in-process and returns stdout, stderr and the error.
+func run(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	root := newRootCmd()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
+}
+
+func exitCode(err error) int {
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+const manifestLines = `{"id":"sku-1","images":["s3://b/1.jpg"],"behavior":{"price":10,"rating":4,"devices":{"pc":{"views":10,"clicks":1,"carts":0,"orders":0}}}}
+{"id":"sku-2","images":["s3://b/2.jpg"]}
+{"id":"sku-3","images":["s3://b/3.jpg"]}
+{"id":"broken line"
+`
+
+func TestEnqueueFromEnvironment(t *testing.T) {
+	mr := miniredis.RunT(t)
+	path := filepath.Join(t.TempDir(), "m.jsonl")
+	if err := os.WriteFile(path, []byte(manifestLines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Flags come from ITEMVEC_<FLAG>; an explicit flag wins over the environment.
+	t.Setenv("ITEMVEC_REDIS", "redis://"+mr.Addr()+"/0")
+	t.Setenv("ITEMVEC_MANIFEST", path)
+	t.Setenv("ITEMVEC_BATCH", "1")
+	out, stderr, err := run(t, "enqueue", "--batch", "2")
+	if code := exitCode(err); code != 2 {
+		t.Fatalf("exit %d (%v), want 2 for the invalid line; stderr: %s", code, err, stderr)
+	}
+	if !strings.Contains(out, "items: 3, tasks enqueued: 2, already enqueued: 0, invalid lines: 1") {
+		t.Errorf("summary: %q", out)
+	}
+	if !strings.Contains(stderr, "line 4") {
+		t.Errorf("the invalid line is not named: %q", stderr)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	defer rdb.Close()
+	info, err := asynq.NewInspectorFromRedisClient(rdb).GetQueueInfo("default")
+	if err != nil || info.Pending != 2 {
+		t.Fatalf("queue: %+v, %v; want 2 pending tasks", info, err)
+	}
+
+	// The same manifest again adds no work.
+	out, _, _ = run(t, "enqueue", "--batch", "2")
+	if !strings.Contains(out, "tasks enqueued: 0, already enqueued: 2") {
+		t.Errorf("re-enqueue: %q", out)
+	}
+}
+
+func TestBadEnvironmentValueIsAnError(t *testing.T) {
+	t.Setenv("ITEMVEC_BATCH", "many")
+	_, _, err := run(t, "enqueue", "--manifest", "-")
+	if err == nil || !strings.Contains(err.Error(), "ITEMVEC_BATCH") {
+		t.Fatalf("err = %v, want one naming ITEMVEC_BATCH", err)
+	}
+}
+
+func TestVectorsGetAndFailures(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	defer rdb.Close()
+	store := storage.NewVectorStore(rdb, storage.StoreConfig{})
+	ctx := context.Background()
+	vec := []float32{0.6, 0.8}
+	if err := store.Publish(ctx, "s1", []storage.ItemVector{{
+		ID: "sku-1", Vector: vec, Blocks: map[string][]float32{"image": vec},
+		SpecID: "spec", SpecHash: strings.Repeat("a", 64), ContentHash: "c1",
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.RecordFailures(ctx, "s1", []storage.Failure{{ID: "sku-9", Kind: "decode_corrupt", Reason: "corrupt JPEG", URI: "s3://b/9.jpg"}}); err != nil {
+		t.Fatal(err)
+	}
+	url := "redis://" + mr.Addr() + "/0"
+
+	if _, _, err := run(t, "vectors", "get", "--redis", url, "sku-1"); err == nil {
+		t.Error("vectors get without --space and without itemvec:current succeeded")
+	}
+	if _, _, err := run(t, "vectors", "promote", "--redis", url, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, "vectors", "get", "--redis", url, "sku-1", "sku-2")
+	if exitCode(err) != 3 {
+		t.Errorf("exit %d, want 3 for a missing id", exitCode(err))
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("output %q", out)
+	}
+	var got struct {
+		ID     string    `json:"id"`
+		Space  string    `json:"space"`
+		Dim    int       `json:"dim"`
+		Vector []float32 `json:"vector"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != "sku-1" || got.Space != "s1" || got.Dim != 2 || got.Vector[1] != 0.8 {
+		t.Errorf("got %+v", got)
+	}
+	if !strings.Contains(lines[1], `"error":"not found"`) {
+		t.Errorf("missing id line: %s", lines[1])
+	}
+
+	out, _, err = run(t, "vectors", "failures", "--redis", url)
+	if err != nil || !strings.Contains(out, `"kind":"decode_corrupt"`) || !strings.Contains(out, `"reason":"corrupt JPEG"`) {
+		t.Errorf("failures: %q, %v", out, err)
+	}
+}
+
+func TestEmbedImage(t *testing.T) {
+	deps := workers.DepsDir()
+	img := filepath.Join(deps, "photos/skimage/coffee.png")
+	for _, p := range []string{img, filepath.Join(deps, "models/mobilenetv2_nsfwjs_gap.onnx")} {
+		if _, err := os.Stat(p); err != nil {
+			if os.Getenv("ITEMVEC_REQUIRE_DEPS") == "1" {
+				t.Fatalf("%s missing: run make setup", p)
+			}
+			t.Skip("run make setup")
+		}
+	}
+	out, stderr, err := run(t, "embed", "--image", img, "--behavior", `{"price":12,"rating":4.5}`)
+	if err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	var got struct {
+		Model      string    `json:"model"`
+		Dim        int       `json:"dim"`
+		Vector     []float32 `json:"vector"`
+		Fused      []float32 `json:"fused"`
+		Modalities []string  `json:"modalities"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Model != "mobilenetv2-nsfwjs-gap@1" || got.Dim != 1280 || len(got.Vector) != 1280 {
+		t.Errorf("model %q dim %d len %d", got.Model, got.Dim, len(got.Vector))
+	}
+	var n float64
+	for _, x := range got.Fused {
+		n += float64(x) * float64(x)
+	}
+	if math.Abs(math.Sqrt(n)-1) > 1e-5 || len(got.Modalities) != 2 {
+		t.Errorf("fused norm %v, modalities %v", math.Sqrt(n), got.Modalities)
+	}
+
+	_, _, err = run(t, "embed", "--image", filepath.Join(t.TempDir(), "nope.jpg"))
+	if err == nil {
+		t.Error("embedding a missing file succeeded")
+	}
+}
