@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"errors"
 	"image/color"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/itemvec/itemvec/storage"
 	"github.com/itemvec/itemvec/storage/redistest"
 )
 
@@ -136,4 +138,58 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// TestRetryThenArchive: an object that keeps failing in a retryable way makes
+// asynq retry the task; after the last retry the item is recorded with the
+// reason, the task is archived with it, and its batch-mate is published.
+func TestRetryThenArchive(t *testing.T) {
+	redisBackends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		f := newFixture(t)
+		f.pipe.cfg.Store = newStoreOn(rdb)
+		f.objects.errs = map[string]error{
+			"s3://b/flaky.jpg": &storage.Error{Op: "s3 get", URI: "s3://b/flaky.jpg", Kind: storage.KindUnavailable, Err: errors.New("503 Service Unavailable")},
+		}
+		srv, mux := NewServer(rdb, &Handler{Pipeline: f.pipe}, ServerConfig{
+			Concurrency: 1, PollInterval: 20 * time.Millisecond,
+			RetryDelay: func(int) time.Duration { return 10 * time.Millisecond },
+		})
+		if err := srv.Start(mux); err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Shutdown()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		m := `{"id":"ok","images":["s3://b/red.jpg"]}
+{"id":"flaky","images":["s3://b/flaky.jpg"]}
+`
+		if _, err := Enqueue(ctx, asynq.NewClientFromRedisClient(rdb), strings.NewReader(m), EnqueueConfig{MaxRetry: 2}); err != nil {
+			t.Fatal(err)
+		}
+		insp := asynq.NewInspectorFromRedisClient(rdb)
+		if err := waitDrained(ctx, insp, "default"); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.objects.gets["s3://b/flaky.jpg"]; n != 3 {
+			t.Errorf("flaky object fetched %d times, want 3 (1 try + 2 retries)", n)
+		}
+		if n := f.objects.gets["s3://b/red.jpg"]; n != 1 {
+			t.Errorf("published item fetched %d times; retries must skip it", n)
+		}
+		archived, err := insp.ListArchivedTasks("default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(archived) != 1 || archived[0].Retried != 2 || !strings.Contains(archived[0].LastErr, "503 Service Unavailable") {
+			t.Fatalf("archived %+v, want one task retried twice with the S3 reason", archived)
+		}
+		store := newStoreOn(rdb)
+		fails, _ := store.Failures(ctx, f.pipe.Space(), 10)
+		if len(fails) != 1 || fails[0].ID != "flaky" || !strings.Contains(fails[0].Reason, "gave up after 3 attempts") {
+			t.Errorf("failures %+v", fails)
+		}
+		if got, _ := store.Get(ctx, f.pipe.Space(), "ok"); got[0] == nil {
+			t.Error("the good item of the archived task was not published")
+		}
+	})
 }

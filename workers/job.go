@@ -170,6 +170,7 @@ func RunJob(ctx context.Context, cfg JobConfig) (*JobReport, error) {
 
 	srv, mux := NewServer(cfg.Redis, &Handler{Pipeline: pipe, Logger: log}, ServerConfig{
 		Concurrency: cfg.Concurrency, RetryDelay: cfg.RetryDelay, Logger: log,
+		PollInterval: 100 * time.Millisecond,
 	})
 	if err := srv.Start(mux); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)

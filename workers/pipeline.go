@@ -127,13 +127,16 @@ type Result struct {
 	// errors on the last attempt).
 	Failed []*ItemError
 	// Retry are items that failed with a retryable error on a non-final
-	// attempt; Process returns an error when there are any.
+	// attempt; Process returns a *RetryError when there are any. On the last
+	// attempt such items are in Failed and Process returns a final
+	// *RetryError, so asynq archives the task with the reason.
 	Retry []*ItemError
 }
 
 // Process embeds and publishes items. A bad item never stops the others. The
 // error is non-nil when the task should be retried (some item failed in a
-// retryable way, or publishing failed) or cannot succeed at all.
+// retryable way, or publishing failed), or when the last attempt still had
+// such items (a final *RetryError: the task is to be archived).
 func (p *Pipeline) Process(ctx context.Context, items []Item, at Attempt) (*Result, error) {
 	res := &Result{}
 	work := make([]Item, 0, len(items))
@@ -176,12 +179,17 @@ func (p *Pipeline) Process(ctx context.Context, items []Item, at Attempt) (*Resu
 	wg.Wait()
 
 	var ready []storage.ItemVector
+	var gaveUp []*ItemError
 	for i, v := range vecs {
 		if errs[i] != nil {
-			if errs[i].Retryable() && !at.last() {
-				res.Retry = append(res.Retry, errs[i])
-			} else {
+			switch {
+			case !errs[i].Retryable():
 				failed = append(failed, errs[i])
+			case at.last():
+				failed = append(failed, errs[i])
+				gaveUp = append(gaveUp, errs[i])
+			default:
+				res.Retry = append(res.Retry, errs[i])
 			}
 			continue
 		}
@@ -212,15 +220,27 @@ func (p *Pipeline) Process(ctx context.Context, items []Item, at Attempt) (*Resu
 	if len(res.Retry) > 0 {
 		return res, &RetryError{Items: res.Retry}
 	}
+	if len(gaveUp) > 0 {
+		// Failing the last attempt makes asynq archive the task with the
+		// reason, where an operator looks; the items are recorded above.
+		return res, &RetryError{Items: gaveUp, Final: true}
+	}
 	return res, nil
 }
 
 // RetryError says some items of a task failed in a way another attempt may
-// fix. Its message names the first few.
-type RetryError struct{ Items []*ItemError }
+// fix. Final means this was the last attempt: the items were recorded as
+// failed and the task is to be archived. Its message names the first few.
+type RetryError struct {
+	Items []*ItemError
+	Final bool
+}
 
 func (e *RetryError) Error() string {
 	msg := fmt.Sprintf("%d item(s) failed with retryable errors", len(e.Items))
+	if e.Final {
+		msg = fmt.Sprintf("gave up on %d item(s) after the last attempt (recorded as failed)", len(e.Items))
+	}
 	for i, it := range e.Items {
 		if i == 3 {
 			msg += "; …"

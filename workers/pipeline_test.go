@@ -239,9 +239,9 @@ func TestProcessRetryableErrorRetriesThenGivesUp(t *testing.T) {
 	}
 
 	// The last attempt records the failure and does not ask for another.
-	res, err = f.pipe.Process(ctx, items, Attempt{Task: "t2", Retry: 2, MaxRetry: 2})
-	if err != nil {
-		t.Fatalf("last attempt: %v", err)
+	_, err = f.pipe.Process(ctx, items, Attempt{Task: "t2", Retry: 2, MaxRetry: 2})
+	if !errors.As(err, &re) || !re.Final || len(re.Items) != 1 {
+		t.Fatalf("last attempt: err = %v, want a final *RetryError naming the item", err)
 	}
 	fails, _ := f.store.Failures(ctx, f.pipe.Space(), 10)
 	if len(fails) != 1 || fails[0].ID != "flaky" || fails[0].Kind != "fetch_unavailable" ||

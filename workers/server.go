@@ -25,6 +25,10 @@ type ServerConfig struct {
 	// RetryDelay maps a retry count to the delay before it; nil means
 	// exponential backoff from 2s capped at 5 minutes.
 	RetryDelay func(n int) time.Duration
+	// PollInterval is how often the server looks for new tasks when idle and
+	// for retries that have come due (asynq's TaskCheckInterval and
+	// DelayedTaskCheckInterval); zero keeps asynq's defaults (1s and 5s).
+	PollInterval time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -49,11 +53,13 @@ func NewServer(rdb redis.UniversalClient, h *Handler, cfg ServerConfig) (*asynq.
 	}
 	log := cfg.Logger
 	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
-		Concurrency:     cfg.Concurrency,
-		Queues:          map[string]int{cfg.Queue: 1},
-		ShutdownTimeout: cfg.ShutdownTimeout,
-		Logger:          asynqLogger{log},
-		LogLevel:        asynq.WarnLevel,
+		Concurrency:              cfg.Concurrency,
+		Queues:                   map[string]int{cfg.Queue: 1},
+		ShutdownTimeout:          cfg.ShutdownTimeout,
+		TaskCheckInterval:        cfg.PollInterval,
+		DelayedTaskCheckInterval: cfg.PollInterval,
+		Logger:                   asynqLogger{log},
+		LogLevel:                 asynq.WarnLevel,
 		RetryDelayFunc: func(n int, _ error, _ *asynq.Task) time.Duration {
 			return cfg.RetryDelay(n)
 		},

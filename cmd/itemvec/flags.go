@@ -20,6 +20,15 @@ func (f *redisFlags) add(cmd *cobra.Command) {
 		"Redis URL (redis:// or rediss://; password in the URL: redis://:secret@host:6379/0)")
 }
 
+// store connects to Redis and returns the vector store and its closer.
+func (f *redisFlags) store() (*storage.VectorStore, func() error, error) {
+	rdb, err := storage.NewRedisClient(f.url)
+	if err != nil {
+		return nil, nil, err
+	}
+	return storage.NewVectorStore(rdb, storage.StoreConfig{}), rdb.Close, nil
+}
+
 type s3Flags struct {
 	endpoint  string
 	region    string

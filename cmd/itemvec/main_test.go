@@ -10,12 +10,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec/storage/redistest"
+	"github.com/itemvec/itemvec/storage/s3test"
 	"github.com/itemvec/itemvec/workers"
 )
 
@@ -183,5 +186,93 @@ func TestEmbedImage(t *testing.T) {
 	_, _, err = run(t, "embed", "--image", filepath.Join(t.TempDir(), "nope.jpg"))
 	if err == nil {
 		t.Error("embedding a missing file succeeded")
+	}
+}
+
+// TestWorkerCommand runs `itemvec enqueue` and `itemvec worker` as a user
+// would: flags and ITEMVEC_* variables, credentials from the standard AWS
+// variables, a real redis-server and a real S3 server (versitygw).
+func TestWorkerCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	deps := workers.DepsDir()
+	photo := filepath.Join(deps, "catalog/images/chelsea.jpg")
+	if _, err := os.Stat(photo); err != nil {
+		if os.Getenv("ITEMVEC_REQUIRE_DEPS") == "1" {
+			t.Fatalf("%s missing: run make setup", photo)
+		}
+		t.Skip("run make setup")
+	}
+	rs := redistest.Start(t)
+	s3 := s3test.StartVersity(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	data, err := os.ReadFile(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s3.CreateBucket(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s3.Put(ctx, "shop", "p/cat.jpg", data); err != nil {
+		t.Fatal(err)
+	}
+	creds, err := s3.Credentials().Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", creds.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", creds.SecretAccessKey)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("ITEMVEC_REDIS", rs.URL())
+	t.Setenv("ITEMVEC_S3_ENDPOINT", s3.Endpoint())
+	t.Setenv("ITEMVEC_S3_PATH_STYLE", "true")
+
+	manifest := filepath.Join(t.TempDir(), "m.jsonl")
+	lines := `{"id":"cat-1","images":["s3://shop/p/cat.jpg"],"behavior":{"price":30,"rating":4.8}}
+{"id":"gone-1","images":["s3://shop/p/gone.jpg"]}
+`
+	if err := os.WriteFile(manifest, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, stderr, err := run(t, "enqueue", "--manifest", manifest); err != nil {
+		t.Fatalf("enqueue: %v\n%s%s", err, out, stderr)
+	}
+
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		root := newRootCmd()
+		root.SetArgs([]string{"worker", "--concurrency", "2"})
+		done <- root.ExecuteContext(wctx)
+	}()
+	rdb := rs.Client()
+	store := storage.NewVectorStore(rdb, storage.StoreConfig{})
+	for {
+		space, _ := store.Current(ctx)
+		fails, _ := store.Failures(ctx, space, 10)
+		got, _ := store.Get(ctx, space, "cat-1")
+		if space != "" && len(fails) == 1 && len(got) == 1 && got[0] != nil {
+			if fails[0].ID != "gone-1" || fails[0].Kind != "fetch_object_missing" {
+				t.Errorf("failure %+v", fails[0])
+			}
+			if len(got[0].Vector) != 1311 {
+				t.Errorf("dim %d", len(got[0].Vector))
+			}
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("worker stopped early: %v", err)
+		case <-ctx.Done():
+			t.Fatal("the worker did not publish within the deadline")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Errorf("worker exit: %v", err)
 	}
 }

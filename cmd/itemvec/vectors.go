@@ -43,14 +43,12 @@ func newVectorsGetCmd() *cobra.Command {
 		Short: "Print the vectors of items as JSON lines (exit 3 if any is missing)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, ids []string) error {
-			rdb, err := storage.NewRedisClient(rf.url)
+			store, closeStore, err := rf.store()
 			if err != nil {
 				return err
 			}
-			defer rdb.Close()
-			store := storage.NewVectorStore(rdb, storage.StoreConfig{})
-			space, err := resolveSpace(cmd, store, space)
-			if err != nil {
+			defer closeStore()
+			if space, err = resolveSpace(cmd, store, space); err != nil {
 				return err
 			}
 			got, err := store.Get(cmd.Context(), space, ids...)
@@ -102,14 +100,12 @@ func newVectorsFailuresCmd() *cobra.Command {
 		Short: "Print items that failed, newest first, as JSON lines with their reasons",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rdb, err := storage.NewRedisClient(rf.url)
+			store, closeStore, err := rf.store()
 			if err != nil {
 				return err
 			}
-			defer rdb.Close()
-			store := storage.NewVectorStore(rdb, storage.StoreConfig{})
-			space, err := resolveSpace(cmd, store, space)
-			if err != nil {
+			defer closeStore()
+			if space, err = resolveSpace(cmd, store, space); err != nil {
 				return err
 			}
 			fails, err := store.Failures(cmd.Context(), space, limit)
@@ -139,12 +135,11 @@ func newVectorsPromoteCmd() *cobra.Command {
 		Short: "Point itemvec:current at SPACE (after a new spec's backfill)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rdb, err := storage.NewRedisClient(rf.url)
+			store, closeStore, err := rf.store()
 			if err != nil {
 				return err
 			}
-			defer rdb.Close()
-			store := storage.NewVectorStore(rdb, storage.StoreConfig{})
+			defer closeStore()
 			prev, err := store.Current(cmd.Context())
 			if err != nil {
 				return err
