@@ -177,6 +177,33 @@ setup_versitygw() {
 	GOBIN=$DEPS/bin GOFLAGS=-mod=mod go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
 }
 
+# Real tokenizer.json files shipped in Go modules (test data of
+# github.com/daulet/tokenizers, and all-MiniLM-L6-v2's in
+# github.com/clems4ever/all-minilm-l6-v2-go), for the tokenizer parity tests.
+setup_tokenizers() {
+	local dir=$DEPS/tokenizers
+	[[ -f $dir/.done ]] && return
+	mkdir -p "$dir"
+	local daulet clems
+	daulet=$(cd "$ROOT" && GOFLAGS=-mod=mod go mod download -json github.com/daulet/tokenizers@v1.24.0 | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+	clems=$(cd "$ROOT" && GOFLAGS=-mod=mod go mod download -json github.com/clems4ever/all-minilm-l6-v2-go@v0.0.9 | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+	local f
+	while read -r sum src dst; do
+		f=${src/#daulet:/$daulet/}
+		f=${f/#clems:/$clems/}
+		cp "$f" "$dir/$dst" && chmod 644 "$dir/$dst"
+		verify "$dir/$dst" "$sum"
+	done <<'LIST'
+3140af3f138a278326f082299d62c701ffa88268d85ec3ad8a9a242089a78dfe daulet:test/data/bert-base-uncased.json bert-base-uncased.json
+ff27f5d127a8530e893603522c04398a15ec14b73c6f59d4af2020af526b5100 daulet:test/data/all-minilm-l6-v2.json all-minilm-l6-v2.json
+c2a15f7b2a2f647bb4b288e1b2faeb7b7e7afe55acf014cb266ca44f3c29af9a daulet:test/data/cohere-tokenizer.json cohere.json
+8e3eef2279ca1ad7658a5358ad59966342077d1f1540df2c837b6d183d3ef824 daulet:test/data/sentence-transformers-labse.json labse-tiny.json
+e134af98b985517b4f068e3755ae90d4e9cd2d45d328325dc503f1c6b2d06cc7 daulet:test/data/Meta-Llama-3-8B-Instruct.json llama3.json
+da0e79933b9ed51798a3ae27893d3c5fa4a201126cef75586296df9b4d2c62a0 clems:all_minilm_l6_v2/tokenizer.json all-minilm-l6-v2-clems.json
+LIST
+	touch "$dir/.done"
+}
+
 setup_gpu() {
 	local dir=$DEPS/ort
 	[[ -f $dir/libonnxruntime_providers_cuda.so ]] && return
@@ -209,6 +236,7 @@ test)
 	setup_locale
 	setup_redis
 	setup_versitygw
+	setup_tokenizers
 	;;
 gpu) setup_gpu ;;
 *)
