@@ -80,6 +80,7 @@ func PrintBench(w io.Writer, raw *RawBenchmark, job *JobReport, threads, device 
 		{"fetch (S3 GET)", &s.Fetch},
 		{"decode+prep", &s.Decode},
 		{"inference (incl. batch wait)", &s.Inference},
+		{"text: tokenize+model", &s.Text},
 		{"fusion", &s.Fusion},
 		{"publish (Redis pipeline)", &s.Publish},
 	} {

@@ -38,6 +38,7 @@ type JobConfig struct {
 	ExtraItems   []Item
 	ExtraObjects map[string][]byte // key in the catalog bucket -> bytes
 	Encoder      *Encoder
+	Text         *TextModel // nil: no text block
 	Fusion       *fusion.Spec
 	Concurrency  int
 	Batch        int
@@ -144,10 +145,14 @@ func RunJob(ctx context.Context, cfg JobConfig) (*JobReport, error) {
 		return nil, err
 	}
 	store := storage.NewVectorStore(cfg.Redis, storage.StoreConfig{Logger: log})
-	pipe, err := NewPipeline(PipelineConfig{
+	pcfg := PipelineConfig{
 		Objects: objects, Encoder: cfg.Encoder.Batcher, Store: store,
 		ImageModel: cfg.Encoder.Spec, Fusion: cfg.Fusion, Logger: log,
-	})
+	}
+	if cfg.Text != nil {
+		pcfg.Text = cfg.Text
+	}
+	pipe, err := NewPipeline(pcfg)
 	if err != nil {
 		return nil, err
 	}

@@ -45,6 +45,8 @@ type PipelineConfig struct {
 	Store   VectorStore
 	// ImageModel says how images are prepared for the encoder.
 	ImageModel *onnx.ModelSpec
+	// Text embeds product texts; nil leaves the text block empty.
+	Text TextEncoder
 	// Fusion is the versioned spec; its Space names the Redis key space.
 	Fusion *fusion.Spec
 	// Limits bound image bytes and pixels; zero means extract's defaults.
@@ -312,8 +314,18 @@ func (p *Pipeline) embed(ctx context.Context, it Item, hash string) (*storage.It
 		}
 		image = emb
 	}
+	var text []float32
+	if p.cfg.Text != nil && it.Text != nil {
+		start := time.Now()
+		emb, err := p.cfg.Text.EmbedText(ctx, it.Text)
+		p.stats.Text.add(time.Since(start), 1)
+		if err != nil {
+			return nil, &ItemError{ItemID: it.ID, Stage: "text", Err: err}
+		}
+		text = emb
+	}
 	start := time.Now()
-	v, err := fusion.Fuse(p.cfg.Fusion, fusion.Inputs{Image: image, Behavior: it.Behavior})
+	v, err := fusion.Fuse(p.cfg.Fusion, fusion.Inputs{Image: image, Text: text, Behavior: it.Behavior})
 	p.stats.Fusion.add(time.Since(start), 1)
 	if err != nil {
 		return nil, &ItemError{ItemID: it.ID, Stage: "fuse", Err: err}

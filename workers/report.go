@@ -55,9 +55,10 @@ func (r *JobReport) Print(w io.Writer, queries int) {
 		r.ItemsPerSecond(), r.Published, r.Elapsed.Round(1e6))
 	fmt.Fprintf(w, "  vector dim     : %d\n", r.Dim)
 	s := r.Stats
-	fmt.Fprintf(w, "  time per item  : fetch %s, decode+prep %s, inference (incl. batching wait) %s, fusion %s, publish %s\n",
+	fmt.Fprintf(w, "  time per item  : fetch %s, decode+prep %s, image inference %s, text %s, fusion %s, publish %s\n",
 		s.Fetch.PerItem().Round(1e3), s.Decode.PerItem().Round(1e3), s.Inference.PerItem().Round(1e3),
-		s.Fusion.PerItem().Round(1e3), s.Publish.PerItem().Round(1e3))
+		s.Text.PerItem().Round(1e3), s.Fusion.PerItem().Round(1e3), s.Publish.PerItem().Round(1e3))
+	fmt.Fprintf(w, "                   (summed over concurrent items, including waits for a batch and for the CPU)\n")
 
 	fmt.Fprintf(w, "\nMost similar products (cosine of fused vectors):\n")
 	for _, id := range r.queryIDs(queries) {

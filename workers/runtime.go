@@ -19,6 +19,8 @@ type EncoderConfig struct {
 	// ImageSpecPath is a model spec file; empty means the built-in
 	// MobileNetV2 spec.
 	ImageSpecPath string
+	// TextSpecPath is a text model spec file; empty means no text model.
+	TextSpecPath string
 	// ORTLibrary is the path of libonnxruntime.so; empty means onnx's default.
 	ORTLibrary string
 	Device     onnx.Device
@@ -89,14 +91,30 @@ func (e *Encoder) Close() error {
 	return errors.Join(e.Session.Close(), e.Env.Close())
 }
 
-// CheckFusion fails when the fusion spec does not match the image model.
-func CheckFusion(f *fusion.Spec, e *Encoder) error {
+// CheckFusion fails when the fusion spec does not match the models: the
+// image block must name the image model and its dimension; the text block
+// must name the text model and its dimension, or be empty (dim 0) when no
+// text model is configured.
+func CheckFusion(f *fusion.Spec, e *Encoder, text *TextModel) error {
 	img := f.Blocks.Image
 	if img.Model != "" && img.Model != e.Spec.ID {
 		return fmt.Errorf("fusion spec %s expects image model %q, but %q is configured", f.ID, img.Model, e.Spec.ID)
 	}
 	if img.Dim != e.Session.OutputDim() {
 		return fmt.Errorf("fusion spec %s expects %d image dims, model %s gives %d", f.ID, img.Dim, e.Spec.ID, e.Session.OutputDim())
+	}
+	tb := f.Blocks.Text
+	switch {
+	case text == nil && tb.Dim != 0:
+		return fmt.Errorf("fusion spec %s has a %d-dim text block (model %q) but no text model is configured (--text-model)", f.ID, tb.Dim, tb.Model)
+	case text == nil:
+		return nil
+	case tb.Dim == 0:
+		return fmt.Errorf("a text model (%s) is configured but fusion spec %s has no text block: use a fusion spec whose text block names it (--fusion-spec)", text.Spec.ID, f.ID)
+	case tb.Model != "" && tb.Model != text.Spec.ID:
+		return fmt.Errorf("fusion spec %s expects text model %q, but %q is configured", f.ID, tb.Model, text.Spec.ID)
+	case tb.Dim != text.Session.OutputDim():
+		return fmt.Errorf("fusion spec %s expects %d text dims, model %s gives %d", f.ID, tb.Dim, text.Spec.ID, text.Session.OutputDim())
 	}
 	return nil
 }

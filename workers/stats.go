@@ -38,9 +38,9 @@ func (s *StageStats) PerItem() time.Duration {
 	return time.Duration(s.nanos.Load() / n)
 }
 
-// Stats holds the per-stage counters of a Pipeline. Inference is measured
-// around the micro-batcher's Submit, so it includes the time an item waits for
-// its batch to fill.
+// Stats holds the per-stage counters of a Pipeline. Inference (images) and
+// Text (tokenize + text model) are measured around the micro-batchers'
+// Submit, so they include the time an item waits for its batch to fill.
 type Stats struct {
-	Fetch, Decode, Inference, Fusion, Publish StageStats
+	Fetch, Decode, Inference, Text, Fusion, Publish StageStats
 }

@@ -38,11 +38,12 @@ and prints their ratio and the time spent per stage.`,
 				return err
 			}
 			defer env.Close()
-			enc, fs, err := ef.open(ctx)
+			m, err := ef.open(ctx)
 			if err != nil {
 				return err
 			}
-			defer enc.Close()
+			defer m.Close()
+			enc, fs := m.image, m.fusion
 			slog.Info("benchmark: raw inference", "batch", ef.maxBatch, "for", rawFor)
 			raw, err := workers.BenchRaw(ctx, enc, ef.maxBatch, rawFor)
 			if err != nil {
@@ -53,7 +54,7 @@ and prints their ratio and the time spent per stage.`,
 			job, err := workers.RunJob(ctx, workers.JobConfig{
 				Redis: env.rdb, S3: env.s3.ReaderConfig(), Uploader: env.s3, Catalog: env.cat,
 				ExtraItems: workers.Replicate(items, rounds),
-				Encoder:    enc, Fusion: fs, Concurrency: concurrency, Batch: batch,
+				Encoder:    enc, Text: m.text, Fusion: fs, Concurrency: concurrency, Batch: batch,
 			})
 			if err != nil {
 				return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/itemvec/itemvec/extract"
 	"github.com/itemvec/itemvec/fusion"
 	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec/workers"
 )
 
 func newEmbedCmd() *cobra.Command {
@@ -18,30 +20,22 @@ func newEmbedCmd() *cobra.Command {
 		sf       s3Flags
 		ef       encoderFlags
 		image    string
+		text     string
+		tokens   bool
 		behavior string
 	)
 	cmd := &cobra.Command{
-		Use:   "embed --image PATH|s3://bucket/key",
-		Short: "Print the image embedding (and fused vector) of one image as JSON",
-		Long: `embed runs one image through the same preparation and model as the worker and
-prints {"model", "dim", "vector", "fused"} as JSON: a debugging tool. With
---behavior '{"price":...}' the fused vector uses those counters too.`,
+		Use:   "embed [--image PATH|s3://bucket/key] [--text TEXT]",
+		Short: "Print the embeddings (and fused vector) of one image and/or text as JSON",
+		Long: `embed runs one image and/or one text through the same preparation and models as
+the worker and prints them as JSON: a debugging tool. --text needs a text
+model (--text-model spec.json); with --tokens the tokens are printed too.
+With --behavior '{"price":...}' the fused vector uses those counters too.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			var data []byte
-			var err error
-			if strings.HasPrefix(image, "s3://") {
-				r, rerr := storage.NewS3Reader(ctx, sf.config())
-				if rerr != nil {
-					return rerr
-				}
-				data, err = r.Get(ctx, image)
-			} else {
-				data, err = os.ReadFile(image)
-			}
-			if err != nil {
-				return err
+			if image == "" && text == "" {
+				return errors.New("give --image, --text or both")
 			}
 			var b *fusion.Behavior
 			if behavior != "" {
@@ -50,37 +44,81 @@ prints {"model", "dim", "vector", "fused"} as JSON: a debugging tool. With
 					return fmt.Errorf("--behavior: %w", err)
 				}
 			}
+			if text != "" && ef.textModel == "" {
+				return errors.New("--text needs a text model: pass --text-model SPEC (see README, 'Text models')")
+			}
 			ef.maxBatch = 1
-			enc, fs, err := ef.open(ctx)
+			m, err := ef.open(ctx)
 			if err != nil {
 				return err
 			}
-			defer enc.Close()
-			tensor, err := extract.PrepareImage(data, enc.Spec.Image.WithDefaults(), ef.limits())
+			defer m.Close()
+			out := map[string]any{"device": string(m.image.Session.Device()),
+				"fusion_spec": m.fusion.ID, "space": m.fusion.Space()}
+			var in fusion.Inputs
+			in.Behavior = b
+			if image != "" {
+				data, err := readImage(cmd, sf, image)
+				if err != nil {
+					return err
+				}
+				tensor, err := extract.PrepareImage(data, m.image.Spec.Image.WithDefaults(), ef.limits())
+				if err != nil {
+					return err
+				}
+				if in.Image, err = m.image.Session.Run(ctx, tensor, 1); err != nil {
+					return err
+				}
+				out["image"] = map[string]any{"source": image, "model": m.image.Spec.ID, "dim": len(in.Image), "vector": in.Image}
+			}
+			if text != "" {
+				t := &workers.Text{Title: text}
+				joined := m.text.Text(t)
+				tin, err := m.text.Tokenizer.Tokenize(joined)
+				if err != nil {
+					return err
+				}
+				if in.Text, err = m.text.EmbedText(ctx, t); err != nil {
+					return err
+				}
+				tout := map[string]any{"text": joined, "model": m.text.Spec.ID, "dim": len(in.Text), "vector": in.Text,
+					"token_count": len(tin.IDs)}
+				if tokens {
+					tout["ids"] = tin.IDs
+					if tt, ok := m.text.Tokenizer.(interface{ Tokens(string) ([]string, error) }); ok {
+						if toks, err := tt.Tokens(joined); err == nil {
+							tout["tokens"] = toks
+						}
+					}
+				}
+				out["text"] = tout
+			}
+			fused, err := fusion.Fuse(m.fusion, in)
 			if err != nil {
 				return err
 			}
-			vec, err := enc.Session.Run(ctx, tensor, 1)
-			if err != nil {
-				return err
-			}
-			fused, err := fusion.Fuse(fs, fusion.Inputs{Image: vec, Behavior: b})
-			if err != nil {
-				return err
-			}
-			out := map[string]any{
-				"image": image, "model": enc.Spec.ID, "device": string(enc.Session.Device()),
-				"dim": len(vec), "vector": vec,
-				"fusion_spec": fs.ID, "space": fs.Space(), "modalities": fused.Modalities,
-				"fused_dim": len(fused.Values), "fused": fused.Values,
-			}
+			out["modalities"] = fused.Modalities
+			out["fused_dim"] = len(fused.Values)
+			out["fused"] = fused.Values
 			return json.NewEncoder(cmd.OutOrStdout()).Encode(out)
 		},
 	}
 	sf.add(cmd)
 	ef.add(cmd)
 	cmd.Flags().StringVar(&image, "image", "", "image file or s3:// URI")
+	cmd.Flags().StringVar(&text, "text", "", "product text (embedded as the title field)")
+	cmd.Flags().BoolVar(&tokens, "tokens", false, "with --text: also print the token ids and tokens")
 	cmd.Flags().StringVar(&behavior, "behavior", "", "behaviour counters as JSON (optional)")
-	_ = cmd.MarkFlagRequired("image")
 	return cmd
+}
+
+func readImage(cmd *cobra.Command, sf s3Flags, image string) ([]byte, error) {
+	if strings.HasPrefix(image, "s3://") {
+		r, err := storage.NewS3Reader(cmd.Context(), sf.config())
+		if err != nil {
+			return nil, err
+		}
+		return r.Get(cmd.Context(), image)
+	}
+	return os.ReadFile(image)
 }

@@ -57,6 +57,7 @@ type encoderFlags struct {
 	maxWait    time.Duration
 	modelsDir  string
 	imageModel string
+	textModel  string
 	ortLib     string
 	fusionSpec string
 	maxPixels  int64
@@ -69,6 +70,7 @@ func (f *encoderFlags) add(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&f.maxWait, "max-wait", 5*time.Millisecond, "micro-batcher: run a partial batch after this wait")
 	cmd.Flags().StringVar(&f.modelsDir, "models-dir", "", "folder of model files named by specs (default .deps/models, $ITEMVEC_DEPS/models)")
 	cmd.Flags().StringVar(&f.imageModel, "image-model", "", "image model spec file (JSON); default: the built-in MobileNetV2 spec")
+	cmd.Flags().StringVar(&f.textModel, "text-model", "", "text model spec file (JSON, with a text section); default: none (the fusion spec's text block stays empty)")
 	cmd.Flags().StringVar(&f.ortLib, "ort-lib", "", "path of libonnxruntime.so (default .deps/ort/libonnxruntime.so.1)")
 	cmd.Flags().StringVar(&f.fusionSpec, "fusion-spec", "", "fusion spec file (JSON); default: the built-in spec")
 	cmd.Flags().Int64Var(&f.maxPixels, "max-image-pixels", 0, "refuse images with more pixels than this, before decoding (0 = 50 MP)")
@@ -80,7 +82,7 @@ func (f *encoderFlags) encoderConfig() (workers.EncoderConfig, error) {
 		return workers.EncoderConfig{}, err
 	}
 	return workers.EncoderConfig{
-		ModelsDir: f.modelsDir, ImageSpecPath: f.imageModel, ORTLibrary: f.ortLib,
+		ModelsDir: f.modelsDir, ImageSpecPath: f.imageModel, TextSpecPath: f.textModel, ORTLibrary: f.ortLib,
 		Device: dev, Threads: f.threads, MaxBatch: f.maxBatch, MaxWait: f.maxWait,
 	}, nil
 }
@@ -94,23 +96,51 @@ func (f *encoderFlags) fusion() (*fusion.Spec, error) {
 	return fusion.LoadSpec(f.fusionSpec)
 }
 
-// openEncoder loads the image model and checks the fusion spec against it.
-func (f *encoderFlags) open(ctx context.Context) (*workers.Encoder, *fusion.Spec, error) {
+// models is what open loads: the image encoder, the text model (nil when
+// none is configured) and the fusion spec checked against both.
+type models struct {
+	image  *workers.Encoder
+	text   *workers.TextModel
+	fusion *fusion.Spec
+}
+
+func (m *models) textID() string {
+	if m.text == nil {
+		return "none"
+	}
+	return m.text.Spec.ID
+}
+
+func (m *models) Close() {
+	if m.text != nil {
+		m.text.Close()
+	}
+	m.image.Close()
+}
+
+// open loads the models and checks the fusion spec against them.
+func (f *encoderFlags) open(ctx context.Context) (*models, error) {
 	cfg, err := f.encoderConfig()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	fs, err := f.fusion()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	enc, err := workers.OpenEncoder(ctx, cfg)
-	if err != nil {
-		return nil, nil, err
+	m := &models{fusion: fs}
+	if m.image, err = workers.OpenEncoder(ctx, cfg); err != nil {
+		return nil, err
 	}
-	if err := workers.CheckFusion(fs, enc); err != nil {
-		enc.Close()
-		return nil, nil, err
+	if f.textModel != "" {
+		if m.text, err = workers.OpenTextModel(ctx, f.textModel, cfg); err != nil {
+			m.image.Close()
+			return nil, err
+		}
 	}
-	return enc, fs, nil
+	if err := workers.CheckFusion(fs, m.image, m.text); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
 }

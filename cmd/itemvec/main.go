@@ -69,7 +69,7 @@ from a flag.`,
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.AddCommand(newWorkerCmd(), newEnqueueCmd(), newEmbedCmd(), newVectorsCmd(),
-		newRunCmd(), newBenchCmd(), newModelsCmd(), newCatalogCmd())
+		newRunCmd(), newBenchCmd(), newModelsCmd(), newCatalogCmd(), newTokenizeCmd())
 	return root
 }
 

@@ -163,17 +163,19 @@ func TestEmbedImage(t *testing.T) {
 		t.Fatalf("%v: %s", err, stderr)
 	}
 	var got struct {
-		Model      string    `json:"model"`
-		Dim        int       `json:"dim"`
-		Vector     []float32 `json:"vector"`
+		Image struct {
+			Model  string    `json:"model"`
+			Dim    int       `json:"dim"`
+			Vector []float32 `json:"vector"`
+		} `json:"image"`
 		Fused      []float32 `json:"fused"`
 		Modalities []string  `json:"modalities"`
 	}
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Model != "mobilenetv2-nsfwjs-gap@1" || got.Dim != 1280 || len(got.Vector) != 1280 {
-		t.Errorf("model %q dim %d len %d", got.Model, got.Dim, len(got.Vector))
+	if got.Image.Model != "mobilenetv2-nsfwjs-gap@1" || got.Image.Dim != 1280 || len(got.Image.Vector) != 1280 {
+		t.Errorf("model %q dim %d len %d", got.Image.Model, got.Image.Dim, len(got.Image.Vector))
 	}
 	var n float64
 	for _, x := range got.Fused {

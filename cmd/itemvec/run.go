@@ -78,14 +78,15 @@ similar products by cosine.`,
 				return err
 			}
 			defer env.Close()
-			enc, fs, err := ef.open(ctx)
+			m, err := ef.open(ctx)
 			if err != nil {
 				return err
 			}
-			defer enc.Close()
+			defer m.Close()
+			enc, fs := m.image, m.fusion
 			cfg := workers.JobConfig{
 				Redis: env.rdb, S3: env.s3.ReaderConfig(), Uploader: env.s3, Catalog: env.cat,
-				Encoder: enc, Fusion: fs, Concurrency: concurrency, Batch: batch,
+				Encoder: enc, Text: m.text, Fusion: fs, Concurrency: concurrency, Batch: batch,
 				MaxRetry: 2, RetryDelay: func(int) time.Duration { return 200 * time.Millisecond },
 			}
 			if !noBroken {

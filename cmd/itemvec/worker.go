@@ -39,16 +39,21 @@ SIGINT/SIGTERM finish running tasks and stop.`,
 			if err != nil {
 				return err
 			}
-			enc, fs, err := ef.open(ctx)
+			m, err := ef.open(ctx)
 			if err != nil {
 				return err
 			}
-			defer enc.Close()
+			defer m.Close()
+			enc := m.image
 			store := storage.NewVectorStore(rdb, storage.StoreConfig{})
-			pipe, err := workers.NewPipeline(workers.PipelineConfig{
+			pcfg := workers.PipelineConfig{
 				Objects: objects, Encoder: enc.Batcher, Store: store,
-				ImageModel: enc.Spec, Fusion: fs, Limits: ef.limits(),
-			})
+				ImageModel: enc.Spec, Fusion: m.fusion, Limits: ef.limits(),
+			}
+			if m.text != nil {
+				pcfg.Text = m.text
+			}
+			pipe, err := workers.NewPipeline(pcfg)
 			if err != nil {
 				return err
 			}
@@ -59,7 +64,7 @@ SIGINT/SIGTERM finish running tasks and stop.`,
 				Concurrency: concurrency, Queue: queue,
 			})
 			slog.Info("worker started", "queue", queue, "concurrency", concurrency, "space", pipe.Space(),
-				"image_model", enc.Spec.ID, "device", enc.Session.Device(), "max_batch", ef.maxBatch)
+				"image_model", enc.Spec.ID, "text_model", m.textID(), "device", enc.Session.Device(), "max_batch", ef.maxBatch)
 			if err := srv.Start(mux); err != nil {
 				return fmt.Errorf("start worker: %w", err)
 			}
