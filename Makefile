@@ -45,9 +45,12 @@ lint:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
 	$(GO) vet ./...
 
-## goldens: regenerate the TensorFlow.js reference features (needs npm)
-goldens: setup
-	ITEMVEC_REQUIRE_DEPS=1 $(GO) test ./onnx/keras/ -run Parity -update
+## goldens: regenerate the reference goldens from TensorFlow.js, HF tokenizers and onnxruntime-node (needs npm)
+goldens: setup-test
+	cd testdata/tfjs && npm ci --no-audit --no-fund
+	cd testdata/textenc && npm ci --no-audit --no-fund
+	ITEMVEC_REQUIRE_DEPS=1 $(GO) test ./onnx/keras/ -run Golden -update
+	ITEMVEC_REQUIRE_DEPS=1 $(GO) test ./onnx/standin/ -run Parity -update
 
 clean:
 	rm -rf bin

@@ -204,6 +204,19 @@ LIST
 	touch "$dir/.done"
 }
 
+# The BERT-architecture TEST STAND-IN text model (random weights) and its
+# tokenizer, for the text path's end-to-end tests.
+setup_standin() {
+	local out=$DEPS/models/bert_standin_text.onnx
+	local want
+	want=$(sed -n 's/.*"sha256": *"\([0-9a-f]\{64\}\)".*/\1/p' "$ROOT/onnx/specs/bert-standin-text.json")
+	if [[ ! -f $out || "$(sha256sum "$out" | cut -d' ' -f1)" != "$want" ]]; then
+		mkdir -p "$DEPS/models"
+		"$ROOT/bin/itemvec" models standin --out "$out"
+	fi
+	cp "$DEPS/tokenizers/bert-base-uncased.json" "$DEPS/models/bert-base-uncased.json"
+}
+
 setup_gpu() {
 	local dir=$DEPS/ort
 	[[ -f $dir/libonnxruntime_providers_cuda.so ]] && return
@@ -219,6 +232,9 @@ gpu_sha() {
 	if [[ -n "$ORT_GPU_SHA" ]]; then echo "$ORT_GPU_SHA"; else sha256sum "$DL/$1" 2>/dev/null | cut -d' ' -f1; fi
 }
 
+# shellcheck source=setup_use.sh
+source "$ROOT/.ci/setup_use.sh"
+
 runtime() {
 	setup_ort
 	setup_nsfwjs
@@ -226,6 +242,7 @@ runtime() {
 	setup_faker
 	build_itemvec
 	setup_model
+	setup_use
 	setup_catalog
 }
 
@@ -237,6 +254,7 @@ test)
 	setup_redis
 	setup_versitygw
 	setup_tokenizers
+	setup_standin
 	;;
 gpu) setup_gpu ;;
 *)

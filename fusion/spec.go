@@ -145,8 +145,25 @@ type BlockRange struct {
 //go:embed specs/v1.json
 var defaultSpecJSON []byte
 
+//go:embed specs/v2.json
+var defaultTextSpecJSON []byte
+
+// DefaultTextSpec returns a fresh copy of the embedded spec specs/v2.json
+// ("itemvec-fusion-v2"): v1 plus a 512-dim text block from the built-in
+// text model, Universal Sentence Encoder Lite ("use-lite@1"). It is the
+// spec itemvec uses when the built-in text model is on.
+func DefaultTextSpec() *Spec {
+	s, err := ParseSpec(defaultTextSpecJSON)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
 // DefaultSpec returns a fresh copy of the embedded spec specs/v1.json
-// ("itemvec-fusion-v1"). Callers may modify the copy.
+// ("itemvec-fusion-v1"): image and behaviour blocks, with the text slot
+// empty (dim 0). It is the spec itemvec uses without a text model.
+// Callers may modify the copy.
 func DefaultSpec() *Spec {
 	s, err := ParseSpec(defaultSpecJSON)
 	if err != nil {

@@ -320,3 +320,17 @@ func TestLoadSpec(t *testing.T) {
 	_, err = fusion.LoadSpec(bad)
 	checkError(t, err, fusion.KindSpec, "version", "bad.json")
 }
+
+func TestDefaultTextSpec(t *testing.T) {
+	s := fusion.DefaultTextSpec()
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	v1 := fusion.DefaultSpec()
+	if s.Blocks.Text.Model != "use-lite@1" || s.Blocks.Text.Dim != 512 || s.Dim() != v1.Dim()+512 {
+		t.Errorf("text block %+v, dim %d", s.Blocks.Text, s.Dim())
+	}
+	if s.Space() == v1.Space() || s.Hash() == v1.Hash() {
+		t.Error("v2 shares v1's space")
+	}
+}

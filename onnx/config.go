@@ -23,6 +23,11 @@ type SessionConfig struct {
 	// IntraOpThreads is the number of threads ORT uses inside one operator.
 	// 0 means ORT's default (one per physical core).
 	IntraOpThreads int
+	// Spin lets ORT's idle intra-op threads spin-wait for work instead of
+	// sleeping: lower latency when the session has the cores to itself,
+	// much lower throughput when other sessions or goroutines share them.
+	// Off by default.
+	Spin bool
 	// CUDADeviceID is the GPU to use with [DeviceCUDA] or [DeviceAuto].
 	CUDADeviceID int
 	// Logger receives the device choice and the reason for any fallback to

@@ -2,13 +2,20 @@
 // out.
 //
 // It owns the ORT environment ([InitEnvironment]), sessions on an execution
-// provider ([NewSession], CPU or CUDA), the micro-batcher that groups single
-// inputs into model batches ([Batcher]) and the model specs that say which
-// model file to load and how its input must be prepared ([ModelSpec]).
+// provider (CPU or CUDA): [NewSession] for image models (one float32 input,
+// one [batch, dim] output) and [NewTextSession] for transformer text
+// encoders (int64 input_ids / attention_mask / token_type_ids, padded to the
+// longest text of a batch, pooled by mean, CLS or the model's pooled
+// output); the micro-batchers that group single inputs into model batches
+// ([Batcher], and [TextBatcher], which batches texts of similar length
+// together); and the model specs that say which model file to load and how
+// its input must be prepared ([ModelSpec] with an image section or a
+// [TextSpec]).
 //
 // It must not decode images, tokenize text or do any I/O besides loading
-// model files, specs and the ORT library: callers hand it float32 tensors
-// prepared by package extract and get float32 tensors back.
+// model files, specs and the ORT library: callers hand it tensors prepared
+// by package extract (images) or a tokenizer (token ids) and get float32
+// vectors back.
 //
 // ONNX Runtime is loaded at run time from a shared library
 // (libonnxruntime.so.1, see [DefaultLibraryPath]), so no ORT headers or

@@ -16,27 +16,35 @@ import (
 	"github.com/itemvec/itemvec/extract"
 )
 
-// ModelKindImage is the ModelSpec.Kind of models that embed one image.
-const ModelKindImage = "image"
+// The kinds of model a [ModelSpec] can describe.
+const (
+	// ModelKindImage is the ModelSpec.Kind of models that embed one image.
+	ModelKindImage = "image"
+	// ModelKindText is the ModelSpec.Kind of transformer text encoders,
+	// run with [TextSession] as the spec's text section says.
+	ModelKindText = "text"
+)
 
 // ModelSpec describes a model file and how to feed it: which file (checked
 // by sha256), what its input and output are called, how many values it
 // returns per item and, for image models, how to turn an image into its
-// input tensor. Specs are JSON files; the built-in one is
-// [DefaultImageSpec].
+// input tensor, for text models how to tokenize and pool a text. Specs are
+// JSON files; the built-in one is [DefaultImageSpec].
 type ModelSpec struct {
 	// ID names the model and its version, "name@version", e.g.
 	// "mobilenetv2-nsfwjs-gap@1". Vectors record it, so a new model file
 	// or preprocessing needs a new version.
 	ID string `json:"id"`
-	// Kind is what the model embeds; only "image" for now.
+	// Kind is what the model embeds: "image" or "text".
 	Kind string `json:"kind"`
 	// File is the model file, relative to the models directory or absolute.
 	File string `json:"file"`
 	// SHA256 is the hex sha256 of File.
 	SHA256 string `json:"sha256"`
 	// Input and Output are the names of the model's input and output. When
-	// set they are checked against the model.
+	// set they are checked against the model. Image models only: a text
+	// model has several inputs and names them, and its output, in its text
+	// section.
 	Input  string `json:"input,omitempty"`
 	Output string `json:"output,omitempty"`
 	// OutputDim is the number of values the model returns per item.
@@ -44,6 +52,9 @@ type ModelSpec struct {
 	// Image says how to prepare an image for the model; required when Kind
 	// is "image".
 	Image *extract.ImageSpec `json:"image,omitempty"`
+	// Text says how to tokenize a text for the model and how to pool its
+	// output; required when Kind is "text". See [TextSpec].
+	Text *TextSpec `json:"text,omitempty"`
 	// Source and License say where the weights come from and under what
 	// terms.
 	Source  string `json:"source,omitempty"`
@@ -52,6 +63,20 @@ type ModelSpec struct {
 
 //go:embed specs/mobilenetv2-nsfwjs.json
 var defaultImageSpecJSON []byte
+
+//go:embed specs/use-lite.json
+var defaultTextSpecJSON []byte
+
+// DefaultTextSpec returns the built-in text model spec: Universal Sentence
+// Encoder Lite converted to ONNX, 512 values, English only (see
+// specs/use-lite.json). Each call returns a new copy.
+func DefaultTextSpec() *ModelSpec {
+	s, err := ParseModelSpec(defaultTextSpecJSON)
+	if err != nil {
+		panic("onnx: built-in text model spec is invalid: " + err.Error())
+	}
+	return s
+}
 
 // DefaultImageSpec returns the built-in image model spec: MobileNetV2 with
 // ImageNet weights, global-average-pooled to 1280 values (see
@@ -104,8 +129,8 @@ func (s *ModelSpec) Validate() error {
 	if !ok || name == "" || version == "" || strings.ContainsAny(s.ID, " \t\n/") {
 		return errorf(op, KindConfig, "model spec id %q: want name@version, e.g. mobilenetv2-nsfwjs-gap@1", s.ID)
 	}
-	if s.Kind != ModelKindImage {
-		return errorf(op, KindConfig, "model spec %s: kind %q is not supported (want %q)", s.ID, s.Kind, ModelKindImage)
+	if s.Kind != ModelKindImage && s.Kind != ModelKindText {
+		return errorf(op, KindConfig, "model spec %s: kind %q is not supported (want %q or %q)", s.ID, s.Kind, ModelKindImage, ModelKindText)
 	}
 	if s.File == "" {
 		return errorf(op, KindConfig, "model spec %s: file is empty", s.ID)
@@ -115,6 +140,12 @@ func (s *ModelSpec) Validate() error {
 	}
 	if s.OutputDim <= 0 {
 		return errorf(op, KindConfig, "model spec %s: output_dim must be positive, got %d", s.ID, s.OutputDim)
+	}
+	if s.Kind == ModelKindText {
+		return s.validateText()
+	}
+	if s.Text != nil {
+		return errorf(op, KindConfig, "model spec %s: a text section is not supported in an image model", s.ID)
 	}
 	if s.Image == nil {
 		return errorf(op, KindConfig, "model spec %s: an image model needs an image section", s.ID)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -203,4 +204,76 @@ func l2(v []float32) float64 {
 		s += float64(x) * float64(x)
 	}
 	return math.Sqrt(s)
+}
+
+// TestEndToEndWithText runs the sample catalog with a text model: the
+// BERT-architecture TEST STAND-IN (random weights, so its vectors mean
+// nothing) behind the real Go tokenizer, on redis-server and versitygw. Every
+// product's texts must reach Redis as the text block of its fused vector.
+func TestEndToEndWithText(t *testing.T) {
+	deps := needDeps(t)
+	if _, err := os.Stat(filepath.Join(deps, "models/bert_standin_text.onnx")); err != nil {
+		if os.Getenv("ITEMVEC_REQUIRE_DEPS") == "1" {
+			t.Fatalf("the text stand-in is missing: run make setup-test (%v)", err)
+		}
+		t.Skip("run make setup-test")
+	}
+	sample, err := catalog.Load(filepath.Join(deps, "catalog"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := sample.Job()
+	noText := workers.Item{ID: "no-text", Images: cat.Items[0].Images, Behavior: cat.Items[0].Behavior}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	text, err := workers.OpenTextModel(ctx, "../onnx/specs/bert-standin-text.json", workers.EncoderConfig{
+		Device: onnx.DeviceCPU, MaxBatch: 8, MaxWait: 2 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer text.Close()
+	spec := fusion.DefaultSpec()
+	spec.ID = "itemvec-fusion-standin-text"
+	spec.Blocks.Text = fusion.EmbeddingBlock{Model: text.Spec.ID, Dim: text.Session.OutputDim(), Weight: 1}
+	enc := openEncoder(t)
+	if err := workers.CheckFusion(spec, enc, text); err != nil {
+		t.Fatal(err)
+	}
+	s3 := s3test.StartVersity(t)
+	rep, err := workers.RunJob(ctx, workers.JobConfig{
+		Redis: redistest.Start(t).Client(), S3: s3.ReaderConfig(), Uploader: s3, Catalog: cat,
+		ExtraItems: []workers.Item{noText},
+		Encoder:    enc, Text: text, Fusion: spec, Concurrency: 3, Batch: 7,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Published != len(cat.Items)+1 || len(rep.Failures) != 0 {
+		t.Fatalf("published %d of %d, failures %+v", rep.Published, len(cat.Items)+1, rep.Failures)
+	}
+	if rep.Dim != 1280+64+spec.BehaviorDim() {
+		t.Errorf("dim %d", rep.Dim)
+	}
+	for _, it := range cat.Items {
+		v := rep.Vectors[it.ID]
+		got := v.Blocks[fusion.BlockText]
+		if !slices.Contains(v.Modalities, fusion.BlockText) || len(got) != 64 {
+			t.Errorf("%s: modalities %v, text block %d values", it.ID, v.Modalities, len(got))
+			continue
+		}
+		want, err := text.EmbedText(ctx, it.Text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := fusion.Cosine(got, want); c < 0.9999 {
+			t.Errorf("%s: stored text block has cosine %.6f with the text's embedding", it.ID, c)
+		}
+		if n := l2(v.Vector); math.Abs(n-1) > 1e-5 {
+			t.Errorf("%s: norm %v", it.ID, n)
+		}
+	}
+	if v := rep.Vectors["no-text"]; v == nil || slices.Contains(v.Modalities, fusion.BlockText) || v.Blocks[fusion.BlockText] != nil {
+		t.Errorf("an item without text got a text block: %+v", v)
+	}
 }

@@ -19,8 +19,6 @@ type EncoderConfig struct {
 	// ImageSpecPath is a model spec file; empty means the built-in
 	// MobileNetV2 spec.
 	ImageSpecPath string
-	// TextSpecPath is a text model spec file; empty means no text model.
-	TextSpecPath string
 	// ORTLibrary is the path of libonnxruntime.so; empty means onnx's default.
 	ORTLibrary string
 	Device     onnx.Device

@@ -19,6 +19,8 @@ func newBenchCmd() *cobra.Command {
 		batch       int
 		rounds      int
 		rawFor      time.Duration
+		tokPath     string
+		corpus      string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -29,9 +31,18 @@ func newBenchCmd() *cobra.Command {
   2. end-to-end items/s of the embedded pipeline (in-process S3 and Redis,
      asynq, decode, inference, fusion, publish) on the sample catalog,
      repeated --rounds times with distinct ids;
-and prints their ratio and the time spent per stage.`,
+and prints their ratio and the time spent per stage.
+
+With --tokenizer tokenizer.json it measures the tokenizer instead: tokens/s of
+itemvec's Go tokenizer on one goroutine over the parity corpus
+(testdata/tokenizers/corpus.jsonl), and Hugging Face's tokenizers (npm, run by
+node; needs npm ci in testdata/tokenizers) on the same corpus in the same run,
+with the ratio.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if tokPath != "" {
+				return benchTokenizer(cmd.OutOrStdout(), tokPath, corpus, rawFor)
+			}
 			ctx := cmd.Context()
 			env, err := startEmbedded(cmd, catalogDir)
 			if err != nil {
@@ -75,6 +86,8 @@ and prints their ratio and the time spent per stage.`,
 	cmd.Flags().IntVar(&concurrency, "concurrency", 4, "tasks processed at once")
 	cmd.Flags().IntVar(&batch, "batch", 8, "items per task")
 	cmd.Flags().IntVar(&rounds, "rounds", 4, "run the sample catalog this many times (distinct ids)")
-	cmd.Flags().DurationVar(&rawFor, "raw-for", 5*time.Second, "measure raw inference for at least this long")
+	cmd.Flags().DurationVar(&rawFor, "raw-for", 5*time.Second, "measure raw inference (or the tokenizer) for at least this long")
+	cmd.Flags().StringVar(&tokPath, "tokenizer", "", "benchmark this tokenizer.json instead of the pipeline")
+	cmd.Flags().StringVar(&corpus, "corpus", "", "with --tokenizer: JSON-lines corpus (default testdata/tokenizers/corpus.jsonl)")
 	return cmd
 }

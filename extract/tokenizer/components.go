@@ -1,7 +1,9 @@
 package tokenizer
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -86,4 +88,174 @@ func mustBeNew(typ string, exists bool) {
 	if exists {
 		panic(fmt.Sprintf("tokenizer: component type %q registered twice", typ))
 	}
+}
+
+// postProcessor adds a tokenizer's special tokens around the encoded
+// sequences ("post_processor" in tokenizer.json: TemplateProcessing,
+// BertProcessing, …).
+type postProcessor interface {
+	// addedTokens is how many tokens process adds to one sequence
+	// (pair false) or to a pair; truncation leaves room for them.
+	addedTokens(pair bool) int
+	// process returns the encodings that seqs (one or two) become. The
+	// tokenizer concatenates what it returns.
+	process(seqs []*Encoding) []*Encoding
+}
+
+type postProcessorDecoder func(raw json.RawMessage) (postProcessor, error)
+
+var postProcessors = struct {
+	sync.Mutex
+	m map[string]postProcessorDecoder
+}{m: map[string]postProcessorDecoder{}}
+
+func registerPostProcessor(typ string, d postProcessorDecoder) {
+	postProcessors.Lock()
+	defer postProcessors.Unlock()
+	mustBeNew(typ, postProcessors.m[typ] != nil)
+	postProcessors.m[typ] = d
+}
+
+// componentHeader reads the "type" of a component object. A JSON null (or
+// nothing) is no component: null is true.
+func componentHeader(raw json.RawMessage) (typ string, null bool, err error) {
+	if len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return "", true, nil
+	}
+	var h struct {
+		Type *string `json:"type"`
+	}
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return "", false, err
+	}
+	if h.Type == nil {
+		return "", false, nil
+	}
+	return *h.Type, false, nil
+}
+
+// decodeComponent looks up the decoder registered for raw's "type" in
+// decoders and runs it. kind names the component in errors ("normalizer").
+// A null component decodes to the zero T.
+func decodeComponent[T any](kind string, raw json.RawMessage, lookup func(typ string) func(json.RawMessage) (T, error)) (T, error) {
+	var zero T
+	typ, null, err := componentHeader(raw)
+	switch {
+	case err != nil:
+		return zero, &Error{Reason: ReasonInvalidConfig, Msg: kind + " is not a JSON object", Err: err}
+	case null:
+		return zero, nil
+	case typ == "":
+		return zero, &Error{Reason: ReasonInvalidConfig, Msg: kind + ` has no "type"`}
+	}
+	decode := lookup(typ)
+	if decode == nil {
+		return zero, &Error{Reason: ReasonUnsupported, Msg: fmt.Sprintf("unsupported %s type %q", kind, typ)}
+	}
+	c, err := decode(raw)
+	if err != nil {
+		return zero, asConfigError(fmt.Sprintf("%s %s", typ, kind), err)
+	}
+	return c, nil
+}
+
+// asConfigError wraps err as a ReasonInvalidConfig *Error, keeping an
+// *Error (an unsupported nested component, say) as it is.
+func asConfigError(what string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &Error{Reason: ReasonInvalidConfig, Msg: "bad " + what, Err: err}
+}
+
+// decodeNormalizer decodes a "normalizer" object (nil for null).
+func decodeNormalizer(raw json.RawMessage) (Normalizer, error) {
+	return decodeComponent("normalizer", raw, func(typ string) func(json.RawMessage) (Normalizer, error) {
+		registry.Lock()
+		defer registry.Unlock()
+		return registry.normalizers[typ]
+	})
+}
+
+// decodePreTokenizer decodes a "pre_tokenizer" object (nil for null).
+func decodePreTokenizer(raw json.RawMessage) (PreTokenizer, error) {
+	return decodeComponent("pre-tokenizer", raw, func(typ string) func(json.RawMessage) (PreTokenizer, error) {
+		registry.Lock()
+		defer registry.Unlock()
+		return registry.preTokenizers[typ]
+	})
+}
+
+// decodePostProcessor decodes a "post_processor" object (nil for null).
+func decodePostProcessor(raw json.RawMessage) (postProcessor, error) {
+	return decodeComponent("post-processor", raw, func(typ string) func(json.RawMessage) (postProcessor, error) {
+		postProcessors.Lock()
+		defer postProcessors.Unlock()
+		return postProcessors.m[typ]
+	})
+}
+
+// decodeModel decodes the "model" object. Files written by old versions of
+// Hugging Face's tokenizers have no "type" there; like HF, the type is then
+// inferred from the fields: merges means BPE, a list vocab Unigram,
+// WordPiece's own fields WordPiece, anything else WordLevel.
+func decodeModel(raw json.RawMessage) (Model, error) {
+	typ, null, err := componentHeader(raw)
+	switch {
+	case err != nil:
+		return nil, &Error{Reason: ReasonInvalidConfig, Msg: "model is not a JSON object", Err: err}
+	case null:
+		return nil, &Error{Reason: ReasonInvalidConfig, Msg: "tokenizer.json has no model"}
+	case typ == "":
+		typ, err = inferModelType(raw)
+		if err != nil {
+			return nil, err
+		}
+		if raw, err = withType(raw, typ); err != nil {
+			return nil, &Error{Reason: ReasonInvalidConfig, Msg: "bad model", Err: err}
+		}
+	}
+	return decodeComponent("model", raw, func(typ string) func(json.RawMessage) (Model, error) {
+		registry.Lock()
+		defer registry.Unlock()
+		return registry.models[typ]
+	})
+}
+
+func inferModelType(raw json.RawMessage) (string, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return "", &Error{Reason: ReasonInvalidConfig, Msg: "model is not a JSON object", Err: err}
+	}
+	vocab := bytes.TrimSpace(fields["vocab"])
+	_, hasMerges := fields["merges"]
+	_, hasPrefix := fields["continuing_subword_prefix"]
+	_, hasMaxChars := fields["max_input_chars_per_word"]
+	switch {
+	case len(vocab) == 0:
+		return "", &Error{Reason: ReasonInvalidConfig, Msg: `model has neither "type" nor "vocab"`}
+	case hasMerges:
+		return "BPE", nil
+	case vocab[0] == '[':
+		return "Unigram", nil
+	case hasPrefix || hasMaxChars:
+		return "WordPiece", nil
+	}
+	return "WordLevel", nil
+}
+
+// withType returns the object raw with "type": typ added.
+func withType(raw json.RawMessage, typ string) (json.RawMessage, error) {
+	t, err := json.Marshal(typ)
+	if err != nil {
+		return nil, err
+	}
+	body := bytes.TrimSpace(raw)
+	rest := bytes.TrimSpace(body[1:])
+	out := append([]byte(`{"type":`), t...)
+	if len(rest) > 0 && rest[0] != '}' {
+		out = append(out, ',')
+	}
+	return append(out, rest...), nil
 }

@@ -1,0 +1,86 @@
+package tokenizer
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzEncode feeds arbitrary bytes to every tokenizer with a golden: it
+// must never panic, must refuse invalid UTF-8 with ReasonInvalidUTF8, and
+// must return ids, masks and type ids of one length.
+func FuzzEncode(f *testing.F) {
+	for _, s := range []string{"", " ", "[CLS]", "hello [MASK] world", "中文\u0000\u00ad😀", "a\xffb", "\xed\xa0\x80", "<s></s><|endoftext|>"} {
+		f.Add(s, "pair")
+	}
+	tokenizers := fuzzTokenizers(f)
+	f.Fuzz(func(t *testing.T, a, b string) {
+		for name, tk := range tokenizers {
+			cases := []struct {
+				valid  bool
+				encode func() (*Encoding, error)
+			}{
+				{utf8.ValidString(a), func() (*Encoding, error) { return tk.Encode(a) }},
+				{utf8.ValidString(a) && utf8.ValidString(b), func() (*Encoding, error) { return tk.EncodePair(a, b) }},
+			}
+			for _, c := range cases {
+				enc, err := c.encode()
+				var e *Error
+				if err != nil && !errors.As(err, &e) {
+					t.Fatalf("%s: error %v is not an *Error", name, err)
+				}
+				switch {
+				case !c.valid:
+					if err == nil || e.Reason != ReasonInvalidUTF8 {
+						t.Fatalf("%s: invalid UTF-8 %+q: got %v, want ReasonInvalidUTF8", name, a+"|"+b, err)
+					}
+				case err != nil:
+					if e.Reason == ReasonInvalidUTF8 {
+						t.Fatalf("%s: valid UTF-8 %+q refused as invalid", name, a)
+					}
+				case len(enc.IDs) != len(enc.AttentionMask) || len(enc.IDs) != len(enc.TypeIDs) || len(enc.IDs) != len(enc.Tokens):
+					t.Fatalf("%s: %+q: ids, mask, type ids and tokens differ in length", name, a)
+				}
+			}
+		}
+	})
+}
+
+// fuzzTokenizers loads the tokenizers of the goldens that are available.
+func fuzzTokenizers(tb testing.TB) map[string]*Tokenizer {
+	root := repoRoot(tb)
+	files, err := filepath.Glob("testdata/golden/*.golden.jsonl.gz")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := map[string]*Tokenizer{}
+	for _, f := range files {
+		h := readGoldenHeader(tb, f)
+		if _, seen := out[h.Source]; seen {
+			continue
+		}
+		path, ok := sourcePath(root, h.Source)
+		if !ok {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		opts, err := h.Options.tokenizerOptions()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tk, err := FromJSON(data, opts...)
+		if err != nil {
+			tb.Fatalf("%s: %v", h.Source, err)
+		}
+		out[h.Source] = tk
+	}
+	if len(out) == 0 {
+		tb.Skip("no tokenizer files; run make setup-test")
+	}
+	return out
+}
