@@ -36,9 +36,11 @@ test: setup-test
 test-short:
 	$(GO) test -short ./...
 
-## bench: raw ORT vs end-to-end throughput and per-stage time
-bench: setup build
+## bench: raw ORT vs end-to-end throughput and per-stage time; tokenizer vs HF tokenizers
+bench: setup-test build
 	$(BIN) bench
+	cd testdata/tokenizers && npm ci --no-audit --no-fund
+	$(BIN) bench --tokenizer .deps/tokenizers/bert-base-uncased.json
 	ITEMVEC_REQUIRE_DEPS=1 $(GO) test -run '^$$' -bench . -benchtime 20x ./extract/ ./fusion/
 
 lint:
@@ -49,8 +51,12 @@ lint:
 goldens: setup-test
 	cd testdata/tfjs && npm ci --no-audit --no-fund
 	cd testdata/textenc && npm ci --no-audit --no-fund
+	cd testdata/tokenizers && npm ci --no-audit --no-fund
+	cd testdata/use && npm ci --no-audit --no-fund
 	ITEMVEC_REQUIRE_DEPS=1 $(GO) test ./onnx/keras/ -run Golden -update
 	ITEMVEC_REQUIRE_DEPS=1 $(GO) test ./onnx/standin/ -run Parity -update
+	ITEMVEC_REQUIRE_DEPS=1 $(GO) test ./extract/tokenizer/ -run TestParity -update
+	ITEMVEC_REQUIRE_DEPS=1 $(GO) test ./extract/usetok/ -run Golden -update
 
 clean:
 	rm -rf bin

@@ -97,6 +97,10 @@ func newAddedVocab(tokens []addedToken, model Model, normalizer Normalizer) (*ad
 		if normalizer != nil {
 			p.text = normalizer.Normalize(p.text)
 		}
+		if p.text == "" {
+			// Normalized away: there is nothing left to find.
+			continue
+		}
 		normed = append(normed, p)
 	}
 	v.raw, v.normed = newMatcher(raw), newMatcher(normed)

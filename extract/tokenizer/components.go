@@ -134,9 +134,9 @@ func componentHeader(raw json.RawMessage) (typ string, null bool, err error) {
 	return *h.Type, false, nil
 }
 
-// decodeComponent looks up the decoder registered for raw's "type" in
-// decoders and runs it. kind names the component in errors ("normalizer").
-// A null component decodes to the zero T.
+// decodeComponent finds the decoder for raw's "type" with lookup and runs
+// it. kind names the component in errors ("normalizer"). A null component
+// decodes to the zero T.
 func decodeComponent[T any](kind string, raw json.RawMessage, lookup func(typ string) func(json.RawMessage) (T, error)) (T, error) {
 	var zero T
 	typ, null, err := componentHeader(raw)

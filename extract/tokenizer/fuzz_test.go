@@ -84,3 +84,31 @@ func fuzzTokenizers(tb testing.TB) map[string]*Tokenizer {
 	}
 	return out
 }
+
+// FuzzFromJSON mutates a small tokenizer file: loading must fail with an
+// *Error or give a tokenizer that encodes without panicking.
+func FuzzFromJSON(f *testing.F) {
+	data, err := os.ReadFile("testdata/tiny.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tk, err := FromJSON(data)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v is not an *Error", err)
+			}
+			return
+		}
+		for _, text := range []string{"", "My name is a [CLS] <mask> sku 12 café 中文 😀", "a\u0000b\u00ad"} {
+			if _, err := tk.EncodePair(text, text); err != nil {
+				var e *Error
+				if !errors.As(err, &e) {
+					t.Fatalf("error %v is not an *Error", err)
+				}
+			}
+		}
+	})
+}

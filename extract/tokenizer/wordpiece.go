@@ -52,11 +52,8 @@ func (v vocab) IDToToken(id int) (string, bool) {
 		return "", false
 	}
 	tok := v.tokens[id]
-	if tok == "" {
-		_, ok := v.ids[""]
-		return "", ok && v.ids[""] == id
-	}
-	return tok, true
+	got, ok := v.ids[tok]
+	return tok, ok && got == id
 }
 
 func (v vocab) VocabSize() int { return len(v.ids) }
