@@ -60,6 +60,13 @@ with the ratio.`,
 			if err != nil {
 				return err
 			}
+			var rawText *workers.RawBenchmark
+			if m.text != nil {
+				slog.Info("benchmark: raw text inference", "batch", ef.maxBatch, "for", rawFor)
+				if rawText, err = workers.BenchRawText(ctx, m.text, ef.maxBatch, 32, rawFor); err != nil {
+					return err
+				}
+			}
 			items := env.cat.Items
 			slog.Info("benchmark: end-to-end", "items", len(items)*rounds)
 			job, err := workers.RunJob(ctx, workers.JobConfig{
@@ -74,7 +81,7 @@ with the ratio.`,
 			if ef.threads == 0 {
 				threads = fmt.Sprintf("ORT default, %d CPUs", runtime.NumCPU())
 			}
-			workers.PrintBench(cmd.OutOrStdout(), raw, job, threads, string(enc.Session.Device()))
+			workers.PrintBench(cmd.OutOrStdout(), raw, rawText, job, threads, string(enc.Session.Device()))
 			if len(job.Failures) > 0 {
 				return fmt.Errorf("%d items failed during the benchmark; first: %s", len(job.Failures), job.Failures[0].Reason)
 			}

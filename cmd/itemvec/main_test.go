@@ -16,6 +16,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/itemvec/itemvec/fusion"
 	"github.com/itemvec/itemvec/storage"
 	"github.com/itemvec/itemvec/storage/redistest"
 	"github.com/itemvec/itemvec/storage/s3test"
@@ -233,7 +234,7 @@ func TestWorkerCommand(t *testing.T) {
 	t.Setenv("ITEMVEC_S3_PATH_STYLE", "true")
 
 	manifest := filepath.Join(t.TempDir(), "m.jsonl")
-	lines := `{"id":"cat-1","images":["s3://shop/p/cat.jpg"],"behavior":{"price":30,"rating":4.8}}
+	lines := `{"id":"cat-1","images":["s3://shop/p/cat.jpg"],"text":{"title":"Tabby cat portrait canvas print"},"behavior":{"price":30,"rating":4.8}}
 {"id":"gone-1","images":["s3://shop/p/gone.jpg"]}
 `
 	if err := os.WriteFile(manifest, []byte(lines), 0o644); err != nil {
@@ -260,8 +261,12 @@ func TestWorkerCommand(t *testing.T) {
 			if fails[0].ID != "gone-1" || fails[0].Kind != "fetch_object_missing" {
 				t.Errorf("failure %+v", fails[0])
 			}
-			if len(got[0].Vector) != 1311 {
-				t.Errorf("dim %d", len(got[0].Vector))
+			// Default models: MobileNetV2 image, USE Lite text, behaviour (fusion v2).
+			if want := fusion.DefaultTextSpec().Dim(); len(got[0].Vector) != want {
+				t.Errorf("dim %d, want %d", len(got[0].Vector), want)
+			}
+			if m := strings.Join(got[0].Modalities, ","); m != "image,text,behavior" {
+				t.Errorf("modalities %s", m)
 			}
 			break
 		}
