@@ -53,6 +53,17 @@ type BatcherStats struct {
 	RunTime time.Duration
 }
 
+// add counts one model call of n items that took elapsed.
+func (s *BatcherStats) add(n int, elapsed time.Duration, failed bool) {
+	s.Batches++
+	s.Items += int64(n)
+	s.RunTime += elapsed
+	s.LargestBatch = max(s.LargestBatch, n)
+	if failed {
+		s.Failed++
+	}
+}
+
 // MeanBatchSize is Items/Batches, or 0 before the first batch.
 func (s BatcherStats) MeanBatchSize() float64 {
 	if s.Batches == 0 {
@@ -127,6 +138,44 @@ type result struct {
 	err error
 }
 
+// batchRequest is a *request, or a request type that embeds one: what
+// submit, prune, takeLive and batchContext need of the requests of either
+// batcher.
+type batchRequest interface{ base() *request }
+
+func (r *request) base() *request { return r }
+
+// submit hands req to a batcher's loop through reqs and waits for its
+// result. It fails with a [KindClosed] error once quit is closed. When ctx
+// ends first it returns ctx.Err() at once: a request still queued is
+// abandoned, so the loop never reads its input, and for one already taken
+// it waits only until its input has been copied.
+func submit[R batchRequest](ctx context.Context, op string, reqs chan<- R, quit <-chan struct{}, req R) ([]float32, error) {
+	r := req.base()
+	r.ctx, r.copied, r.resp = ctx, make(chan struct{}), make(chan result, 1)
+	select {
+	case <-quit:
+		return nil, closedError(op, "the batcher")
+	default:
+	}
+	select {
+	case reqs <- req:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-quit:
+		return nil, closedError(op, "the batcher")
+	}
+	select {
+	case res := <-r.resp:
+		return res.row, res.err
+	case <-ctx.Done():
+		if !r.state.CompareAndSwap(queued, abandoned) && r.state.Load() == taken {
+			<-r.copied
+		}
+		return nil, ctx.Err()
+	}
+}
+
 // NewBatcher starts a batcher in front of r. Call Close to stop it.
 func NewBatcher(r Runner, cfg BatcherConfig) *Batcher {
 	return newBatcher(r, cfg, func(d time.Duration) batchTimer { return realTimer{time.NewTimer(d)} })
@@ -170,28 +219,7 @@ func (b *Batcher) Submit(ctx context.Context, input []float32) ([]float32, error
 	if want := b.r.InputSize(); len(input) != want {
 		return nil, errorf(op, KindInput, "input has %d floats; the model takes %d per item", len(input), want)
 	}
-	select {
-	case <-b.quit:
-		return nil, closedError(op, "the batcher")
-	default:
-	}
-	req := &request{ctx: ctx, input: input, copied: make(chan struct{}), resp: make(chan result, 1)}
-	select {
-	case b.reqs <- req:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-b.quit:
-		return nil, closedError(op, "the batcher")
-	}
-	select {
-	case res := <-req.resp:
-		return res.row, res.err
-	case <-ctx.Done():
-		if !req.state.CompareAndSwap(queued, abandoned) && req.state.Load() == taken {
-			<-req.copied
-		}
-		return nil, ctx.Err()
-	}
+	return submit(ctx, op, b.reqs, b.quit, &request{input: input})
 }
 
 // Stats returns a snapshot of the counters.
@@ -234,7 +262,7 @@ func (b *Batcher) collect(pending []*request) []*request {
 	for {
 		if len(pending) == b.maxBatch {
 			// Make room for live callers in place of ones that gave up.
-			if pending = b.prune(pending); len(pending) == b.maxBatch {
+			if pending = prune(pending, b.countDropped); len(pending) == b.maxBatch {
 				return pending
 			}
 		}
@@ -249,32 +277,43 @@ func (b *Batcher) collect(pending []*request) []*request {
 	}
 }
 
-// prune removes requests whose callers have given up.
-func (b *Batcher) prune(pending []*request) []*request {
-	live := pending[:0]
-	for _, req := range pending {
-		if req.ctx.Err() == nil && req.state.Load() == queued {
+// prune removes, in place, the requests whose callers have given up,
+// marking each abandoned and calling dropped for it.
+func prune[R batchRequest](reqs []R, dropped func()) []R {
+	live := reqs[:0]
+	for _, req := range reqs {
+		r := req.base()
+		if r.ctx.Err() == nil && r.state.Load() == queued {
 			live = append(live, req)
 			continue
 		}
-		req.state.CompareAndSwap(queued, abandoned)
-		b.countDropped()
+		r.state.CompareAndSwap(queued, abandoned)
+		dropped()
 	}
-	clear(pending[len(live):])
+	clear(reqs[len(live):])
 	return live
+}
+
+// takeLive returns, in place, the requests of a batch about to run whose
+// callers still wait, each moved from queued to taken; the others are
+// marked abandoned and dropped is called for each.
+func takeLive[R batchRequest](reqs []R, dropped func()) []R {
+	batch := reqs[:0]
+	for _, req := range reqs {
+		r := req.base()
+		if r.ctx.Err() == nil && r.state.CompareAndSwap(queued, taken) {
+			batch = append(batch, req)
+			continue
+		}
+		r.state.CompareAndSwap(queued, abandoned)
+		dropped()
+	}
+	return batch
 }
 
 // dispatch runs one batch and answers its callers.
 func (b *Batcher) dispatch(pending []*request) {
-	batch := pending[:0]
-	for _, req := range pending {
-		if req.ctx.Err() == nil && req.state.CompareAndSwap(queued, taken) {
-			batch = append(batch, req)
-			continue
-		}
-		req.state.CompareAndSwap(queued, abandoned)
-		b.countDropped()
-	}
+	batch := takeLive(pending, b.countDropped)
 	n := len(batch)
 	if n == 0 {
 		return
@@ -314,24 +353,18 @@ func (b *Batcher) dispatch(pending []*request) {
 
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.stats.Batches++
-	b.stats.Items += int64(n)
-	b.stats.RunTime += elapsed
-	b.stats.LargestBatch = max(b.stats.LargestBatch, n)
-	if err != nil {
-		b.stats.Failed++
-	}
+	b.stats.add(n, elapsed, err != nil)
 }
 
 // batchContext returns a context for running batch that is cancelled once
 // every caller in it has given up, and a function to release it.
-func batchContext(batch []*request) (context.Context, func()) {
+func batchContext[R batchRequest](batch []R) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var live atomic.Int64
 	live.Store(int64(len(batch)))
 	stops := make([]func() bool, len(batch))
 	for i, req := range batch {
-		stops[i] = context.AfterFunc(req.ctx, func() {
+		stops[i] = context.AfterFunc(req.base().ctx, func() {
 			if live.Add(-1) == 0 {
 				cancel()
 			}

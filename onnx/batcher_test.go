@@ -175,23 +175,29 @@ func TestBatcherRowsGoToTheirCallers(t *testing.T) {
 			}
 			wg.Wait()
 			b.Close()
-
-			limit := tt.maxBatch
-			if limit == 0 {
-				limit = DefaultMaxBatch
-			}
-			total := 0
-			for _, n := range r.batches {
-				if n < 1 || n > limit {
-					t.Errorf("batch of %d items; MaxBatch is %d", n, limit)
-				}
-				total += n
-			}
-			st := b.Stats()
-			if total != tt.callers || st.Items != int64(tt.callers) || st.Batches != int64(len(r.batches)) || st.LargestBatch > limit {
-				t.Errorf("runner saw %d items in %v; stats %+v; want %d items", total, r.batches, st, tt.callers)
-			}
+			checkBatches(t, "items", r.batches, tt.maxBatch, tt.callers, b.Stats())
 		})
+	}
+}
+
+// checkBatches fails unless the runner saw the callers' items (or texts),
+// each once, in batches of 1 to maxBatch (0: DefaultMaxBatch) and the
+// stats agree.
+func checkBatches(t *testing.T, what string, batches []int, maxBatch, callers int, st BatcherStats) {
+	t.Helper()
+	limit := maxBatch
+	if limit == 0 {
+		limit = DefaultMaxBatch
+	}
+	total := 0
+	for _, n := range batches {
+		if n < 1 || n > limit {
+			t.Errorf("batch of %d %s; MaxBatch is %d", n, what, limit)
+		}
+		total += n
+	}
+	if total != callers || st.Items != int64(callers) || st.Batches != int64(len(batches)) || st.LargestBatch > limit {
+		t.Errorf("runner saw %d %s in %v; stats %+v; want %d %s", total, what, batches, st, callers, what)
 	}
 }
 

@@ -4,14 +4,8 @@ package onnx
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
-	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -28,8 +22,7 @@ type Session struct {
 	device    Device
 	modelPath string
 
-	mu  sync.RWMutex // Run holds it for reading, Close for writing
-	ort *ort.DynamicAdvancedSession
+	ortSession
 }
 
 // NewSession loads the model at modelPath onto cfg.Device.
@@ -47,146 +40,28 @@ type Session struct {
 // warning and the session runs on the CPU; [Session.Device] says which.
 func NewSession(ctx context.Context, env *Environment, modelPath string, cfg SessionConfig) (*Session, error) {
 	const op = "onnx.NewSession"
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	logger := loggerOrDefault(cfg.Logger)
-	device, err := ParseDevice(string(cfg.Device))
-	if err != nil {
-		return nil, err
-	}
-	if cfg.IntraOpThreads < 0 || cfg.CUDADeviceID < 0 {
-		return nil, errorf(op, KindConfig, "IntraOpThreads (%d) and CUDADeviceID (%d) must not be negative", cfg.IntraOpThreads, cfg.CUDADeviceID)
-	}
-	if err := env.acquire(op); err != nil {
-		return nil, err
-	}
-	s, err := newSession(env, modelPath, device, cfg, logger)
-	if err != nil {
-		_ = releaseORT()
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		_ = s.Close()
-		return nil, err
-	}
-	return s, nil
+	return openSession(ctx, op, env, cfg, func(device Device, logger *slog.Logger) (*Session, error) {
+		return newSession(op, env, modelPath, device, cfg, logger)
+	})
 }
 
 // newSession does the work of NewSession once a runtime reference is held.
-func newSession(env *Environment, modelPath string, device Device, cfg SessionConfig, logger *slog.Logger) (*Session, error) {
-	const op = "onnx.NewSession"
-	if _, err := os.Stat(modelPath); err != nil {
-		return nil, errorf(op, KindConfig, "model file: %w; run make setup", err)
-	}
-	inputs, outputs, err := ort.GetInputOutputInfo(modelPath)
+func newSession(op string, env *Environment, modelPath string, device Device, cfg SessionConfig, logger *slog.Logger) (*Session, error) {
+	inputs, outputs, err := readModelIO(op, modelPath)
 	if err != nil {
-		return nil, errorf(op, KindConfig, "reading model %s: %w", modelPath, err)
+		return nil, err
 	}
-	io, err := describeIO(tensorInfos(inputs), tensorInfos(outputs))
+	io, err := describeIO(inputs, outputs)
 	if err != nil {
 		return nil, errorf(op, KindConfig, "model %s: %w", modelPath, err)
 	}
 	s := &Session{io: io, modelPath: modelPath}
-	if device == DeviceCUDA || device == DeviceAuto {
-		s.ort, err = openORT(modelPath, io, cfg, filepath.Dir(env.libPath), true)
-		if err == nil {
-			s.device = DeviceCUDA
-		} else if device == DeviceCUDA {
-			return nil, &Error{Op: op, Kind: KindConfig, Err: err}
-		} else {
-			logger.Warn("onnx: CUDA unavailable, falling back to CPU", "model", modelPath, "reason", err)
-		}
-	}
-	if s.ort == nil {
-		if s.ort, err = openORT(modelPath, io, cfg, "", false); err != nil {
-			return nil, errorf(op, KindConfig, "loading model %s: %w", modelPath, err)
-		}
-		s.device = DeviceCPU
+	if s.device, err = s.open(op, env, modelPath, []string{io.inputName}, []string{io.outputName}, device, cfg, logger); err != nil {
+		return nil, err
 	}
 	logger.Info("onnx: session ready", "model", modelPath, "device", s.device,
 		"input", io.inputName, "input_shape", io.inputShape, "output", io.outputName, "output_dim", io.outputDim)
 	return s, nil
-}
-
-// openORT creates the ORT session, on the CUDA execution provider when
-// cuda is set (after checking that its libraries are in ortDir).
-func openORT(modelPath string, io modelIO, cfg SessionConfig, ortDir string, cuda bool) (*ort.DynamicAdvancedSession, error) {
-	if cuda {
-		if err := checkCUDAProviders(ortDir); err != nil {
-			return nil, err
-		}
-	}
-	opts, err := ort.NewSessionOptions()
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = opts.Destroy() }()
-	if err := configureThreads(opts, cfg); err != nil {
-		return nil, err
-	}
-	if cuda {
-		if err := appendCUDA(opts, cfg.CUDADeviceID); err != nil {
-			return nil, cudaLoadError(err)
-		}
-	}
-	sess, err := ort.NewDynamicAdvancedSession(modelPath, []string{io.inputName}, []string{io.outputName}, opts)
-	if err != nil {
-		if cuda {
-			return nil, cudaLoadError(err)
-		}
-		return nil, err
-	}
-	return sess, nil
-}
-
-// configureThreads sets ORT's intra-op thread count and turns off the
-// spinning of idle intra-op threads unless cfg.Spin asks for it. Spinning
-// threads keep cores busy between runs; with an image and a text session in
-// one worker, and Go goroutines decoding images beside them, they steal the
-// cores the other work needs (measured on 2 cores: 10 items/s end to end
-// with spinning, 40-50 without).
-func configureThreads(opts *ort.SessionOptions, cfg SessionConfig) error {
-	if cfg.IntraOpThreads > 0 {
-		if err := opts.SetIntraOpNumThreads(cfg.IntraOpThreads); err != nil {
-			return err
-		}
-	}
-	if !cfg.Spin {
-		if err := opts.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// appendCUDA enables the CUDA execution provider on opts. Setting the
-// provider options is what makes ORT load the provider libraries, so a
-// missing library is reported here with its name.
-func appendCUDA(opts *ort.SessionOptions, deviceID int) error {
-	cudaOpts, err := ort.NewCUDAProviderOptions()
-	if err != nil {
-		return err
-	}
-	defer func() { _ = cudaOpts.Destroy() }()
-	if err := cudaOpts.Update(map[string]string{"device_id": strconv.Itoa(deviceID)}); err != nil {
-		return err
-	}
-	return opts.AppendExecutionProviderCUDA(cudaOpts)
-}
-
-func tensorInfos(infos []ort.InputOutputInfo) []tensorInfo {
-	out := make([]tensorInfo, len(infos))
-	for i, in := range infos {
-		out[i] = tensorInfo{
-			Name:     in.Name,
-			Tensor:   in.OrtValueType == ort.ONNXTypeTensor,
-			Float32:  in.DataType == ort.TensorElementDataTypeFloat,
-			ElemType: strings.ToLower(strings.TrimPrefix(in.DataType.String(), "ONNX_TENSOR_ELEMENT_DATA_TYPE_")),
-			Dims:     in.Dimensions,
-		}
-	}
-	return out
 }
 
 // Run runs the model on batch items laid out one after another in input
@@ -215,18 +90,15 @@ func (s *Session) Run(ctx context.Context, input []float32, batch int) ([]float3
 		return nil, closedError(op, "the session")
 	}
 	out := make([]float32, batch*s.io.outputDim)
-	if err := s.run(ctx, input, out, batch); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, ctxErr
-		}
-		return nil, &Error{Op: op, Kind: KindRuntime, Err: err}
+	if err := s.runBatch(ctx, input, out, batch); err != nil {
+		return nil, runError(ctx, op, err)
 	}
 	return out, nil
 }
 
-// run wraps input and out in ORT tensors (no copies: ORT reads input and
-// writes out in place) and runs the session, stopping it if ctx ends.
-func (s *Session) run(ctx context.Context, input, out []float32, batch int) error {
+// runBatch wraps input and out in ORT tensors (no copies: ORT reads input
+// and writes out in place) and runs the session, stopping it if ctx ends.
+func (s *Session) runBatch(ctx context.Context, input, out []float32, batch int) error {
 	inT, err := ort.NewTensor(batchShape(batch, s.io.inputShape), input)
 	if err != nil {
 		return err
@@ -238,26 +110,7 @@ func (s *Session) run(ctx context.Context, input, out []float32, batch int) erro
 	}
 	defer func() { _ = outT.Destroy() }()
 
-	var runOpts *ort.RunOptions
-	if ctx.Done() != nil {
-		if runOpts, err = ort.NewRunOptions(); err != nil {
-			return err
-		}
-		defer func() { _ = runOpts.Destroy() }()
-		terminated := make(chan struct{})
-		stop := context.AfterFunc(ctx, func() {
-			defer close(terminated)
-			_ = runOpts.Terminate()
-		})
-		// Runs before runOpts.Destroy: never destroy the options while
-		// Terminate may still be using them.
-		defer func() {
-			if !stop() {
-				<-terminated
-			}
-		}()
-	}
-	err = s.ort.RunWithOptions([]ort.Value{inT}, []ort.Value{outT}, runOpts)
+	err = s.run(ctx, []ort.Value{inT}, []ort.Value{outT})
 	runtime.KeepAlive(input)
 	runtime.KeepAlive(out)
 	return err
@@ -293,13 +146,4 @@ func (s *Session) OutputDim() int { return s.io.outputDim }
 
 // Close frees the ORT session after any running Run calls return, and
 // releases the session's hold on the runtime. It is idempotent.
-func (s *Session) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ort == nil {
-		return nil
-	}
-	destroyErr := s.ort.Destroy()
-	s.ort = nil
-	return errors.Join(destroyErr, releaseORT())
-}
+func (s *Session) Close() error { return s.close() }

@@ -19,45 +19,16 @@ import (
 
 	pb "github.com/advancedclimatesystems/gonnx/onnx"
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/itemvec/itemvec/storage/depstest"
 )
 
-// repoRoot walks up from the package directory to the directory holding
-// go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
-// testORTLibrary returns the ORT library make setup installs: under
-// $ITEMVEC_DEPS, else <repo>/.deps. When it is missing the test fails if
-// ITEMVEC_REQUIRE_DEPS=1 and is skipped otherwise.
+// testORTLibrary returns the ORT library make setup installs under
+// $ITEMVEC_DEPS or <repo>/.deps. When it is missing the test is skipped, or
+// fails under ITEMVEC_REQUIRE_DEPS=1.
 func testORTLibrary(t testing.TB) string {
 	t.Helper()
-	deps := os.Getenv("ITEMVEC_DEPS")
-	if deps == "" {
-		deps = filepath.Join(repoRoot(t), ".deps")
-	}
-	lib := filepath.Join(deps, "ort", ORTLibraryName)
-	if _, err := os.Stat(lib); err != nil {
-		if os.Getenv("ITEMVEC_REQUIRE_DEPS") == "1" {
-			t.Fatalf("ONNX Runtime library missing (%v) and ITEMVEC_REQUIRE_DEPS=1; run make setup", err)
-		}
-		t.Skip("ONNX Runtime library not installed; run make setup")
-	}
-	return lib
+	return depstest.Require(t, filepath.Join("ort", ORTLibraryName))[0]
 }
 
 // testEnv returns a handle on ONNX Runtime, closed when the test ends. The

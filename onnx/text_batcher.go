@@ -152,7 +152,8 @@ type TextBatcher struct {
 }
 
 // textRequest is one Submit. Its request holds the caller's context, state,
-// copied and resp channels exactly as in [Batcher]; request.input is unused.
+// copied and resp channels exactly as in [Batcher], so submit, prune and
+// takeLive serve both; request.input is unused.
 type textRequest struct {
 	request
 	text    TextInput
@@ -209,29 +210,7 @@ func (b *TextBatcher) Submit(ctx context.Context, text TextInput) ([]float32, er
 	if err := text.check(b.r.MaxLength()); err != nil {
 		return nil, &Error{Op: op, Kind: KindInput, Err: err}
 	}
-	select {
-	case <-b.quit:
-		return nil, closedError(op, "the batcher")
-	default:
-	}
-	req := &textRequest{text: text}
-	req.ctx, req.copied, req.resp = ctx, make(chan struct{}), make(chan result, 1)
-	select {
-	case b.reqs <- req:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-b.quit:
-		return nil, closedError(op, "the batcher")
-	}
-	select {
-	case res := <-req.resp:
-		return res.row, res.err
-	case <-ctx.Done():
-		if !req.state.CompareAndSwap(queued, abandoned) && req.state.Load() == taken {
-			<-req.copied
-		}
-		return nil, ctx.Err()
-	}
+	return submit(ctx, op, b.reqs, b.quit, &textRequest{text: text})
 }
 
 // Stats returns a snapshot of the counters.
@@ -286,7 +265,7 @@ func (b *TextBatcher) closing() bool {
 // has waited MaxWait, or the batcher is closing, then takes whatever else
 // is already waiting, up to QueueSize.
 func (b *TextBatcher) fill(queue []*textRequest) []*textRequest {
-	queue = b.prune(b.drain(queue))
+	queue = prune(b.drain(queue), b.countDropped)
 	if len(queue) == 0 || len(queue) >= b.maxBatch || b.closing() {
 		return queue
 	}
@@ -302,7 +281,7 @@ func (b *TextBatcher) fill(queue []*textRequest) []*textRequest {
 			queue = append(queue, b.take(req))
 			if len(queue) >= b.maxBatch {
 				// Make room for live callers in place of ones that gave up.
-				if queue = b.prune(queue); len(queue) >= b.maxBatch {
+				if queue = prune(queue, b.countDropped); len(queue) >= b.maxBatch {
 					return b.drain(queue)
 				}
 			}
@@ -328,25 +307,10 @@ func (b *TextBatcher) drain(queue []*textRequest) []*textRequest {
 	return queue
 }
 
-// prune removes requests whose callers have given up.
-func (b *TextBatcher) prune(queue []*textRequest) []*textRequest {
-	live := queue[:0]
-	for _, req := range queue {
-		if req.ctx.Err() == nil && req.state.Load() == queued {
-			live = append(live, req)
-			continue
-		}
-		req.state.CompareAndSwap(queued, abandoned)
-		b.countDropped()
-	}
-	clear(queue[len(live):])
-	return live
-}
-
 // pick splits queue into the next batch and the rest, both in arrival
 // order.
 func (b *TextBatcher) pick(queue []*textRequest) (batch, rest []*textRequest) {
-	queue = b.prune(queue)
+	queue = prune(queue, b.countDropped)
 	if len(queue) <= b.maxBatch {
 		return queue, nil
 	}
@@ -401,15 +365,7 @@ func groupByLength(lengths []int, n int) []bool {
 
 // dispatch runs one batch and answers its callers.
 func (b *TextBatcher) dispatch(pending []*textRequest) {
-	batch := pending[:0]
-	for _, req := range pending {
-		if req.ctx.Err() == nil && req.state.CompareAndSwap(queued, taken) {
-			batch = append(batch, req)
-			continue
-		}
-		req.state.CompareAndSwap(queued, abandoned)
-		b.countDropped()
-	}
+	batch := takeLive(pending, b.countDropped)
 	n := len(batch)
 	if n == 0 {
 		return
@@ -417,7 +373,6 @@ func (b *TextBatcher) dispatch(pending []*textRequest) {
 	ids := make([][]int64, n)
 	masks := make([][]int64, n)
 	typeIDs := make([][]int64, n)
-	reqs := make([]*request, n)
 	tokens, longest := 0, 0
 	for i, req := range batch {
 		// Copies: a caller that gives up may reuse its slices at once.
@@ -425,7 +380,6 @@ func (b *TextBatcher) dispatch(pending []*textRequest) {
 		masks[i] = slices.Clone(req.text.AttentionMask)
 		typeIDs[i] = slices.Clone(req.text.TypeIDs)
 		close(req.copied)
-		reqs[i] = &req.request
 		tokens += len(ids[i])
 		longest = max(longest, len(ids[i]))
 	}
@@ -436,7 +390,7 @@ func (b *TextBatcher) dispatch(pending []*textRequest) {
 		typeIDs = nil
 	}
 
-	ctx, stop := batchContext(reqs)
+	ctx, stop := batchContext(batch)
 	start := time.Now()
 	out, err := b.r.Run(ctx, ids, masks, typeIDs)
 	elapsed := time.Since(start)
@@ -461,15 +415,9 @@ func (b *TextBatcher) dispatch(pending []*textRequest) {
 
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.stats.Batches++
-	b.stats.Items += int64(n)
-	b.stats.RunTime += elapsed
-	b.stats.LargestBatch = max(b.stats.LargestBatch, n)
+	b.stats.add(n, elapsed, err != nil)
 	b.stats.Tokens += int64(tokens)
 	b.stats.PaddedTokens += int64(n * longest)
-	if err != nil {
-		b.stats.Failed++
-	}
 }
 
 // checkRows fails unless a runner returned n rows of dim floats.

@@ -163,22 +163,7 @@ func TestTextBatcherRowsGoToTheirCallers(t *testing.T) {
 			}
 			wg.Wait()
 			b.Close()
-
-			limit := tt.maxBatch
-			if limit == 0 {
-				limit = DefaultMaxBatch
-			}
-			total := 0
-			for _, n := range r.batches {
-				if n < 1 || n > limit {
-					t.Errorf("batch of %d texts; MaxBatch is %d", n, limit)
-				}
-				total += n
-			}
-			st := b.Stats()
-			if total != tt.callers || st.Items != int64(tt.callers) || st.Batches != int64(len(r.batches)) || st.LargestBatch > limit {
-				t.Errorf("runner saw %d texts in %v; stats %+v; want %d texts", total, r.batches, st, tt.callers)
-			}
+			checkBatches(t, "texts", r.batches, tt.maxBatch, tt.callers, b.Stats().BatcherStats)
 		})
 	}
 }

@@ -4,14 +4,10 @@ package onnx
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
-	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -29,8 +25,7 @@ type TextSession struct {
 	device    Device
 	modelPath string
 
-	mu  sync.RWMutex // Run holds it for reading, Close for writing
-	ort *ort.DynamicAdvancedSession
+	ortSession
 }
 
 // textIO is what a TextSession feeds and reads.
@@ -75,103 +70,29 @@ func NewTextSession(ctx context.Context, env *Environment, modelPath string, spe
 	if err := spec.checkModelUse(op); err != nil {
 		return nil, err
 	}
-	logger := loggerOrDefault(cfg.Logger)
-	device, err := ParseDevice(string(cfg.Device))
-	if err != nil {
-		return nil, err
-	}
-	if cfg.IntraOpThreads < 0 || cfg.CUDADeviceID < 0 {
-		return nil, errorf(op, KindConfig, "IntraOpThreads (%d) and CUDADeviceID (%d) must not be negative", cfg.IntraOpThreads, cfg.CUDADeviceID)
-	}
-	if err := env.acquire(op); err != nil {
-		return nil, err
-	}
-	s, err := newTextSession(env, modelPath, spec, device, cfg, logger)
-	if err != nil {
-		_ = releaseORT()
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		_ = s.Close()
-		return nil, err
-	}
-	return s, nil
+	return openSession(ctx, op, env, cfg, func(device Device, logger *slog.Logger) (*TextSession, error) {
+		return newTextSession(op, env, modelPath, spec, device, cfg, logger)
+	})
 }
 
 // newTextSession does the work of NewTextSession once a runtime reference
 // is held.
-func newTextSession(env *Environment, modelPath string, spec TextSpec, device Device, cfg SessionConfig, logger *slog.Logger) (*TextSession, error) {
-	const op = "onnx.NewTextSession"
-	if _, err := os.Stat(modelPath); err != nil {
-		return nil, errorf(op, KindConfig, "model file: %w; run make setup", err)
-	}
-	inputs, outputs, err := ort.GetInputOutputInfo(modelPath)
+func newTextSession(op string, env *Environment, modelPath string, spec TextSpec, device Device, cfg SessionConfig, logger *slog.Logger) (*TextSession, error) {
+	inputs, outputs, err := readModelIO(op, modelPath)
 	if err != nil {
-		return nil, errorf(op, KindConfig, "reading model %s: %w", modelPath, err)
+		return nil, err
 	}
-	io, err := describeTextIO(tensorInfos(inputs), tensorInfos(outputs), spec)
+	io, err := describeTextIO(inputs, outputs, spec)
 	if err != nil {
 		return nil, errorf(op, KindConfig, "model %s: %w", modelPath, err)
 	}
 	s := &TextSession{io: io, spec: spec, modelPath: modelPath}
-	open := func(cuda bool) (*ort.DynamicAdvancedSession, error) {
-		ortDir := ""
-		if cuda {
-			ortDir = filepath.Dir(env.libPath)
-		}
-		return openTextORT(modelPath, io, cfg, ortDir, cuda)
-	}
-	if device == DeviceCUDA || device == DeviceAuto {
-		s.ort, err = open(true)
-		if err == nil {
-			s.device = DeviceCUDA
-		} else if device == DeviceCUDA {
-			return nil, &Error{Op: op, Kind: KindConfig, Err: err}
-		} else {
-			logger.Warn("onnx: CUDA unavailable, falling back to CPU", "model", modelPath, "reason", err)
-		}
-	}
-	if s.ort == nil {
-		if s.ort, err = open(false); err != nil {
-			return nil, errorf(op, KindConfig, "loading model %s: %w", modelPath, err)
-		}
-		s.device = DeviceCPU
+	if s.device, err = s.open(op, env, modelPath, io.inputNames(), []string{io.output}, device, cfg, logger); err != nil {
+		return nil, err
 	}
 	logger.Info("onnx: text session ready", "model", modelPath, "device", s.device, "inputs", io.inputNames(),
 		"output", io.output, "pooling", spec.Pooling, "normalize", spec.Normalize, "dim", io.dim, "max_length", spec.MaxLength)
 	return s, nil
-}
-
-// openTextORT creates the ORT session, on the CUDA execution provider when
-// cuda is set (after checking that its libraries are in ortDir), exactly
-// as [NewSession] does.
-func openTextORT(modelPath string, io textIO, cfg SessionConfig, ortDir string, cuda bool) (*ort.DynamicAdvancedSession, error) {
-	if cuda {
-		if err := checkCUDAProviders(ortDir); err != nil {
-			return nil, err
-		}
-	}
-	opts, err := ort.NewSessionOptions()
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = opts.Destroy() }()
-	if err := configureThreads(opts, cfg); err != nil {
-		return nil, err
-	}
-	if cuda {
-		if err := appendCUDA(opts, cfg.CUDADeviceID); err != nil {
-			return nil, cudaLoadError(err)
-		}
-	}
-	sess, err := ort.NewDynamicAdvancedSession(modelPath, io.inputNames(), []string{io.output}, opts)
-	if err != nil {
-		if cuda {
-			return nil, cudaLoadError(err)
-		}
-		return nil, err
-	}
-	return sess, nil
 }
 
 // describeTextIO matches a model's inputs and outputs to spec.
@@ -349,11 +270,8 @@ func (s *TextSession) Run(ctx context.Context, ids, masks, typeIDs [][]int64) ([
 		return nil, closedError(op, "the session")
 	}
 	out := make([]float32, n*perText)
-	if err := s.run(ctx, n, seq, idsBuf, maskBuf, typeBuf, out); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, ctxErr
-		}
-		return nil, &Error{Op: op, Kind: KindRuntime, Err: err}
+	if err := s.runBatch(ctx, n, seq, idsBuf, maskBuf, typeBuf, out); err != nil {
+		return nil, runError(ctx, op, err)
 	}
 	return s.pool(out, maskBuf, n, seq), nil
 }
@@ -383,9 +301,9 @@ func (s *TextSession) pool(out []float32, mask []int64, n, seq int) [][]float32 
 	return rows
 }
 
-// run wraps the padded inputs and out in ORT tensors (no copies) and runs
-// the session, stopping it if ctx ends.
-func (s *TextSession) run(ctx context.Context, n, seq int, ids, mask, typeIDs []int64, out []float32) error {
+// runBatch wraps the padded inputs and out in ORT tensors (no copies) and
+// runs the session, stopping it if ctx ends.
+func (s *TextSession) runBatch(ctx context.Context, n, seq int, ids, mask, typeIDs []int64, out []float32) error {
 	shape := ort.Shape{int64(n), int64(seq)}
 	var inputs []ort.Value
 	defer func() {
@@ -413,26 +331,7 @@ func (s *TextSession) run(ctx context.Context, n, seq int, ids, mask, typeIDs []
 	}
 	defer func() { _ = outT.Destroy() }()
 
-	var runOpts *ort.RunOptions
-	if ctx.Done() != nil {
-		if runOpts, err = ort.NewRunOptions(); err != nil {
-			return err
-		}
-		defer func() { _ = runOpts.Destroy() }()
-		terminated := make(chan struct{})
-		stop := context.AfterFunc(ctx, func() {
-			defer close(terminated)
-			_ = runOpts.Terminate()
-		})
-		// Runs before runOpts.Destroy: never destroy the options while
-		// Terminate may still be using them.
-		defer func() {
-			if !stop() {
-				<-terminated
-			}
-		}()
-	}
-	err = s.ort.RunWithOptions(inputs, []ort.Value{outT}, runOpts)
+	err = s.run(ctx, inputs, []ort.Value{outT})
 	runtime.KeepAlive(ids)
 	runtime.KeepAlive(mask)
 	runtime.KeepAlive(typeIDs)
@@ -469,13 +368,4 @@ func (s *TextSession) Pooling() Pooling { return s.spec.Pooling }
 
 // Close frees the ORT session after any running Run calls return, and
 // releases the session's hold on the runtime. It is idempotent.
-func (s *TextSession) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ort == nil {
-		return nil
-	}
-	destroyErr := s.ort.Destroy()
-	s.ort = nil
-	return errors.Join(destroyErr, releaseORT())
-}
+func (s *TextSession) Close() error { return s.close() }

@@ -16,6 +16,7 @@ import (
 	"github.com/itemvec/itemvec/fusion"
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec/storage/depstest"
 	"github.com/itemvec/itemvec/storage/redistest"
 	"github.com/itemvec/itemvec/storage/s3test"
 	"github.com/itemvec/itemvec/workers"
@@ -29,16 +30,8 @@ func needDeps(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("-short: end-to-end tests need ONNX Runtime and the model")
 	}
-	deps := workers.DepsDir()
-	for _, p := range []string{"ort/libonnxruntime.so.1", "models/mobilenetv2_nsfwjs_gap.onnx", "catalog/manifest.jsonl"} {
-		if _, err := os.Stat(filepath.Join(deps, p)); err != nil {
-			if os.Getenv("ITEMVEC_REQUIRE_DEPS") == "1" {
-				t.Fatalf("%s is missing: run make setup (%v)", p, err)
-			}
-			t.Skipf("%s is missing: run make setup", p)
-		}
-	}
-	return deps
+	depstest.Require(t, "ort/libonnxruntime.so.1", "models/mobilenetv2_nsfwjs_gap.onnx", "catalog/manifest.jsonl")
+	return depstest.Dir(t)
 }
 
 var sharedEncoder *workers.Encoder
@@ -212,12 +205,7 @@ func l2(v []float32) float64 {
 // product's texts must reach Redis as the text block of its fused vector.
 func TestEndToEndWithText(t *testing.T) {
 	deps := needDeps(t)
-	if _, err := os.Stat(filepath.Join(deps, "models/bert_standin_text.onnx")); err != nil {
-		if os.Getenv("ITEMVEC_REQUIRE_DEPS") == "1" {
-			t.Fatalf("the text stand-in is missing: run make setup-test (%v)", err)
-		}
-		t.Skip("run make setup-test")
-	}
+	depstest.RequireTest(t, "models/bert_standin_text.onnx")
 	sample, err := catalog.Load(filepath.Join(deps, "catalog"))
 	if err != nil {
 		t.Fatal(err)

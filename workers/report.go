@@ -54,6 +54,14 @@ func (r *JobReport) Print(w io.Writer, queries int) {
 	fmt.Fprintf(w, "  throughput     : %.1f items/s (%d items in %s, enqueue to drained)\n",
 		r.ItemsPerSecond(), r.Published, r.Elapsed.Round(1e6))
 	fmt.Fprintf(w, "  vector dim     : %d\n", r.Dim)
+	counts := map[string]int{}
+	for _, v := range r.Vectors {
+		for _, m := range v.Modalities {
+			counts[m]++
+		}
+	}
+	fmt.Fprintf(w, "  blocks present : image %d, text %d, behavior %d (of %d; a text the text model cannot read is left out, see the warnings)\n",
+		counts["image"], counts["text"], counts["behavior"], len(r.Vectors))
 	s := r.Stats
 	fmt.Fprintf(w, "  time per item  : fetch %s, decode+prep %s, image inference %s, text %s, fusion %s, publish %s\n",
 		s.Fetch.PerItem().Round(1e3), s.Decode.PerItem().Round(1e3), s.Inference.PerItem().Round(1e3),

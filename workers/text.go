@@ -33,7 +33,6 @@ type TextModel struct {
 	Batcher   *onnx.TextBatcher
 	env       *onnx.Environment
 	log       *slog.Logger
-	stats     *Stats
 }
 
 // UnknownTextRatio is the share of unknown pieces above which a text is not

@@ -18,9 +18,9 @@ import (
 
 	"github.com/itemvec/itemvec/fusion"
 	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec/storage/depstest"
 	"github.com/itemvec/itemvec/storage/redistest"
 	"github.com/itemvec/itemvec/storage/s3test"
-	"github.com/itemvec/itemvec/workers"
 )
 
 // run executes the CLI in-process and returns stdout, stderr and the error.
@@ -149,16 +149,7 @@ func TestVectorsGetAndFailures(t *testing.T) {
 }
 
 func TestEmbedImage(t *testing.T) {
-	deps := workers.DepsDir()
-	img := filepath.Join(deps, "photos/skimage/coffee.png")
-	for _, p := range []string{img, filepath.Join(deps, "models/mobilenetv2_nsfwjs_gap.onnx")} {
-		if _, err := os.Stat(p); err != nil {
-			if os.Getenv("ITEMVEC_REQUIRE_DEPS") == "1" {
-				t.Fatalf("%s missing: run make setup", p)
-			}
-			t.Skip("run make setup")
-		}
-	}
+	img := depstest.Require(t, "photos/skimage/coffee.png", "models/mobilenetv2_nsfwjs_gap.onnx")[0]
 	out, stderr, err := run(t, "embed", "--image", img, "--behavior", `{"price":12,"rating":4.5}`)
 	if err != nil {
 		t.Fatalf("%v: %s", err, stderr)
@@ -199,14 +190,7 @@ func TestWorkerCommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	deps := workers.DepsDir()
-	photo := filepath.Join(deps, "catalog/images/chelsea.jpg")
-	if _, err := os.Stat(photo); err != nil {
-		if os.Getenv("ITEMVEC_REQUIRE_DEPS") == "1" {
-			t.Fatalf("%s missing: run make setup", photo)
-		}
-		t.Skip("run make setup")
-	}
+	photo := depstest.Require(t, "catalog/images/chelsea.jpg")[0]
 	rs := redistest.Start(t)
 	s3 := s3test.StartVersity(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

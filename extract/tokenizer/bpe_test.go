@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -351,38 +349,5 @@ func FuzzBPETokenize(f *testing.F) {
 // goroutine, truncation and padding off, and reports tokens per second
 // (compare node testdata/tokenizers/bench.cjs --tokenizer …/cohere.json).
 func BenchmarkEncodeBPE(b *testing.B) {
-	root := repoRoot(b)
-	deps := os.Getenv("ITEMVEC_DEPS")
-	if deps == "" {
-		deps = filepath.Join(root, ".deps")
-	}
-	path := filepath.Join(deps, "tokenizers", "cohere.json")
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("ITEMVEC_REQUIRE_DEPS") == "1" {
-			b.Fatal(err)
-		}
-		b.Skipf("%s is missing; run make setup-test", path)
-	}
-	tk, err := Load(path, WithoutTruncation(), WithoutPadding())
-	if err != nil {
-		b.Fatal(err)
-	}
-	lines := readCorpus(b, root).lines
-	bytes := 0
-	for _, l := range lines {
-		bytes += len(l)
-	}
-	b.SetBytes(int64(bytes))
-	b.ReportAllocs()
-	tokens := 0
-	for b.Loop() {
-		for _, l := range lines {
-			enc, err := tk.Encode(l)
-			if err != nil {
-				b.Fatal(err)
-			}
-			tokens += enc.Len()
-		}
-	}
-	b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tokens/s")
+	benchmarkEncode(b, "tokenizers/cohere.json")
 }

@@ -1,14 +1,14 @@
 package tokenizer
 
 import (
-	"compress/gzip"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/itemvec/itemvec/storage/depstest"
 )
 
 func TestByteLevelChars(t *testing.T) {
@@ -97,24 +97,13 @@ func readSplitOracle(t *testing.T) splitOracle {
 			t.Fatal(err)
 		}
 		cmd := exec.Command("node", "split_oracle.cjs", "--out", out)
-		cmd.Dir = filepath.Join(repoRoot(t), "testdata", "tokenizers")
+		cmd.Dir = filepath.Join(depstest.Root(t), "testdata", "tokenizers")
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("node split_oracle.cjs (needs npm ci in %s): %v\n%s", cmd.Dir, err, msg)
 		}
 	}
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var o splitOracle
-	if err := json.NewDecoder(zr).Decode(&o); err != nil {
-		t.Fatal(err)
-	}
+	readGzipJSON(t, file, &o)
 	return o
 }
 

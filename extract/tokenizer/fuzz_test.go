@@ -50,7 +50,6 @@ func FuzzEncode(f *testing.F) {
 
 // fuzzTokenizers loads the tokenizers of the goldens that are available.
 func fuzzTokenizers(tb testing.TB) map[string]*Tokenizer {
-	root := repoRoot(tb)
 	files, err := filepath.Glob("testdata/golden/*.golden.jsonl.gz")
 	if err != nil {
 		tb.Fatal(err)
@@ -61,7 +60,7 @@ func fuzzTokenizers(tb testing.TB) map[string]*Tokenizer {
 		if _, seen := out[h.Source]; seen {
 			continue
 		}
-		path, ok := sourcePath(root, h.Source)
+		path, ok := sourcePath(tb, h.Source)
 		if !ok {
 			continue
 		}

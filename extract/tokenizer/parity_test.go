@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/itemvec/itemvec/storage/depstest"
 )
 
 // update regenerates the goldens (and other golden files of this package)
@@ -57,7 +59,7 @@ type goldenRecord struct {
 // header names; a new golden is made by running golden.cjs once (see
 // testdata/tokenizers/README.md at the repository root).
 func TestParity(t *testing.T) {
-	root := repoRoot(t)
+	root := depstest.Root(t)
 	files, err := filepath.Glob("testdata/golden/*.golden.jsonl.gz")
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +74,7 @@ func TestParity(t *testing.T) {
 			if *update {
 				regenerateGolden(t, root, f)
 			}
-			checkGolden(t, root, f, corpus)
+			checkGolden(t, f, corpus)
 		})
 	}
 }
@@ -100,57 +102,32 @@ func readCorpus(t testing.TB, root string) corpusFile {
 	return c
 }
 
-// repoRoot is the directory of the module's go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-}
-
 // sourcePath is the file a golden's source names; ok is false for a
 // missing deps: file.
-func sourcePath(root, source string) (path string, ok bool) {
+func sourcePath(tb testing.TB, source string) (path string, ok bool) {
+	tb.Helper()
 	kind, rel, _ := strings.Cut(source, ":")
 	switch kind {
 	case "deps":
-		deps := os.Getenv("ITEMVEC_DEPS")
-		if deps == "" {
-			deps = filepath.Join(root, ".deps")
-		}
-		path = filepath.Join(deps, filepath.FromSlash(rel))
+		path = filepath.Join(depstest.Dir(tb), filepath.FromSlash(rel))
 		_, err := os.Stat(path)
 		return path, err == nil
 	case "repo":
-		return filepath.Join(root, filepath.FromSlash(rel)), true
+		return filepath.Join(depstest.Root(tb), filepath.FromSlash(rel)), true
 	}
 	return "", false
 }
 
 // resolveSource finds the tokenizer file of a golden. A missing deps file
 // skips the test unless ITEMVEC_REQUIRE_DEPS=1.
-func resolveSource(t *testing.T, root, source string) string {
+func resolveSource(t *testing.T, source string) string {
 	t.Helper()
 	if !strings.HasPrefix(source, "deps:") && !strings.HasPrefix(source, "repo:") {
 		t.Fatalf("bad source %q: want deps: or repo:", source)
 	}
-	path, ok := sourcePath(root, source)
+	path, ok := sourcePath(t, source)
 	if !ok {
-		if os.Getenv("ITEMVEC_REQUIRE_DEPS") == "1" {
-			t.Fatalf("%s: %s is missing (ITEMVEC_REQUIRE_DEPS=1)", source, path)
-		}
-		t.Skipf("%s is missing; run make setup-test", path)
+		depstest.Missing(t, "%s: %s is missing: run make setup-test", source, path)
 	}
 	return path
 }
@@ -164,7 +141,7 @@ func regenerateGolden(t *testing.T, root, file string) {
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "tokenizers")); err != nil {
 		t.Fatalf("-update needs Hugging Face's tokenizers for node: run npm ci in %s", dir)
 	}
-	path := resolveSource(t, root, h.Source)
+	path := resolveSource(t, h.Source)
 	out, err := filepath.Abs(file)
 	if err != nil {
 		t.Fatal(err)
@@ -181,9 +158,9 @@ func regenerateGolden(t *testing.T, root, file string) {
 	}
 }
 
-func checkGolden(t *testing.T, root, file string, corpus corpusFile) {
+func checkGolden(t *testing.T, file string, corpus corpusFile) {
 	header, records := readGolden(t, file)
-	path := resolveSource(t, root, header.Source)
+	path := resolveSource(t, header.Source)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -269,6 +246,16 @@ func decodeGolden(t testing.TB, file string, read func(*json.Decoder)) {
 		t.Fatal(err)
 	}
 	read(json.NewDecoder(bufio.NewReader(zr)))
+}
+
+// readGzipJSON decodes the JSON value in the gzipped file into v.
+func readGzipJSON(t testing.TB, file string, v any) {
+	t.Helper()
+	decodeGolden(t, file, func(d *json.Decoder) {
+		if err := d.Decode(v); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+	})
 }
 
 // goldenTruncation and goldenPadding are the object forms of the header's

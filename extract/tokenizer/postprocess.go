@@ -202,7 +202,9 @@ func (t *tokenAndID) UnmarshalJSON(data []byte) error {
 	return json.Unmarshal(pair[1], &t.id)
 }
 
-func decodeBertProcessing(raw json.RawMessage) (postProcessor, error) {
+// clsSepSpecials reads the cls and sep tokens of a BertProcessing or
+// RobertaProcessing config as the specials of its template.
+func clsSepSpecials(raw json.RawMessage) (map[string]specialToken, error) {
 	cfg := struct {
 		Sep tokenAndID `json:"sep"`
 		Cls tokenAndID `json:"cls"`
@@ -210,34 +212,36 @@ func decodeBertProcessing(raw json.RawMessage) (postProcessor, error) {
 	if err := json.Unmarshal(raw, &cfg); err != nil {
 		return nil, err
 	}
+	return map[string]specialToken{
+		"cls": {IDs: []int64{cfg.Cls.id}, Tokens: []string{cfg.Cls.token}},
+		"sep": {IDs: []int64{cfg.Sep.id}, Tokens: []string{cfg.Sep.token}},
+	}, nil
+}
+
+func decodeBertProcessing(raw json.RawMessage) (postProcessor, error) {
+	specials, err := clsSepSpecials(raw)
+	if err != nil {
+		return nil, err
+	}
 	// [CLS] A [SEP] and [CLS] A [SEP] B [SEP], B's part with type id 1.
 	return &template{
-		single: []templatePiece{{special: "cls"}, {}, {special: "sep"}},
-		pair:   []templatePiece{{special: "cls"}, {}, {special: "sep"}, {second: true, typeID: 1}, {special: "sep", typeID: 1}},
-		specials: map[string]specialToken{
-			"cls": {IDs: []int64{cfg.Cls.id}, Tokens: []string{cfg.Cls.token}},
-			"sep": {IDs: []int64{cfg.Sep.id}, Tokens: []string{cfg.Sep.token}},
-		},
+		single:   []templatePiece{{special: "cls"}, {}, {special: "sep"}},
+		pair:     []templatePiece{{special: "cls"}, {}, {special: "sep"}, {second: true, typeID: 1}, {special: "sep", typeID: 1}},
+		specials: specials,
 	}, nil
 }
 
 func decodeRobertaProcessing(raw json.RawMessage) (postProcessor, error) {
 	// trim_offsets and add_prefix_space only move offsets.
-	cfg := struct {
-		Sep tokenAndID `json:"sep"`
-		Cls tokenAndID `json:"cls"`
-	}{}
-	if err := json.Unmarshal(raw, &cfg); err != nil {
+	specials, err := clsSepSpecials(raw)
+	if err != nil {
 		return nil, err
 	}
 	// <s> A </s> and <s> A </s></s> B </s>, every type id 0.
 	return &template{
-		single: []templatePiece{{special: "cls"}, {}, {special: "sep"}},
-		pair:   []templatePiece{{special: "cls"}, {}, {special: "sep"}, {special: "sep"}, {second: true}, {special: "sep"}},
-		specials: map[string]specialToken{
-			"cls": {IDs: []int64{cfg.Cls.id}, Tokens: []string{cfg.Cls.token}},
-			"sep": {IDs: []int64{cfg.Sep.id}, Tokens: []string{cfg.Sep.token}},
-		},
+		single:   []templatePiece{{special: "cls"}, {}, {special: "sep"}},
+		pair:     []templatePiece{{special: "cls"}, {}, {special: "sep"}, {special: "sep"}, {second: true}, {special: "sep"}},
+		specials: specials,
 	}, nil
 }
 

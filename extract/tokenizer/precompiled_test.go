@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"compress/gzip"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/itemvec/itemvec/storage/depstest"
 )
 
 // fixtureCharsmap returns the Precompiled normalizer object of the XLM-R style
@@ -96,24 +97,13 @@ type precompiledOracle struct {
 func TestPrecompiledOracle(t *testing.T) {
 	if *update {
 		cmd := exec.Command("node", "precompiled_oracle.cjs")
-		cmd.Dir = filepath.Join(repoRoot(t), "testdata", "tokenizers")
+		cmd.Dir = filepath.Join(depstest.Root(t), "testdata", "tokenizers")
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("node precompiled_oracle.cjs (needs npm ci in %s): %v\n%s", cmd.Dir, err, msg)
 		}
 	}
-	f, err := os.Open("testdata/precompiled_oracle.json.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var oracle precompiledOracle
-	if err := json.NewDecoder(zr).Decode(&oracle); err != nil {
-		t.Fatal(err)
-	}
+	readGzipJSON(t, "testdata/precompiled_oracle.json.gz", &oracle)
 	single := make(map[rune]string, len(oracle.Single))
 	for k, v := range oracle.Single {
 		cp, err := strconv.ParseUint(k, 16, 32)

@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -154,18 +153,7 @@ func TestNormUnknownTable(t *testing.T) {
 
 func readOracle(t *testing.T) map[string]json.RawMessage {
 	t.Helper()
-	f, err := os.Open("testdata/unicode_oracle.json.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var oracle map[string]json.RawMessage
-	if err := json.NewDecoder(zr).Decode(&oracle); err != nil {
-		t.Fatal(err)
-	}
+	readGzipJSON(t, "testdata/unicode_oracle.json.gz", &oracle)
 	return oracle
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
+
+	"github.com/itemvec/itemvec/onnx/tfjs"
 )
 
 // Names and versions of the ONNX graph this package writes.
@@ -54,7 +56,7 @@ type converter struct {
 	model   modelConfig
 	byName  map[string]*kerasLayer
 	inputs  map[string][]string
-	weights map[string]tensor
+	weights map[string]*tfjs.Tensor
 
 	output    string              // Keras layer that becomes OutputName
 	convert   map[string]bool     // layers that are ancestors of output (inclusive)
@@ -84,11 +86,7 @@ func convertModel(mf *modelFile, weightData []byte) (*onnx.ModelProto, *Report, 
 	default:
 		return nil, nil, unsupported(op, "", "model class %q (only functional Model)", topo.ModelConfig.ClassName)
 	}
-	var specs []weightSpec
-	for _, g := range mf.WeightsManifest {
-		specs = append(specs, g.Weights...)
-	}
-	weights, err := decodeWeights(specs, weightData)
+	weights, err := decodeWeights(mf.WeightsManifest, weightData)
 	if err != nil {
 		return nil, nil, malformed("decode weights", "", "%w", err)
 	}
@@ -258,15 +256,15 @@ func (c *converter) weight(layer, name string, shape ...int) ([]float32, error) 
 	if !ok {
 		return nil, malformed("read weights", layer, "weight %q missing from the manifest", full)
 	}
-	if !slices.Equal(t.Shape, shape) {
+	if !slices.EqualFunc(t.Shape, shape, func(a int64, b int) bool { return a == int64(b) }) {
 		return nil, malformed("read weights", layer, "weight %q has shape %v, want %v", full, t.Shape, shape)
 	}
 	if c.used[full] {
 		return nil, malformed("read weights", layer, "weight %q used twice", full)
 	}
 	c.used[full] = true
-	c.report.Params += int64(len(t.Data))
-	return t.Data, nil
+	c.report.Params += int64(len(t.Floats))
+	return t.Floats, nil
 }
 
 // checkWeights refuses weights of converted layers that no mapping read (a

@@ -7,10 +7,10 @@
 // group1-shard1of1.min.js (the weight shard as a base64 string, uint8
 // quantised per tensor). The package reads those files with a small tolerant
 // parser for JavaScript literals (no JavaScript engine), dequantises the
-// weights exactly as tfjs does (q*scale+min, computed in float64 and stored as
-// float32), and builds an ONNX graph of the backbone only, up to its global
-// average pooling: input "input" float32 NCHW [batch,3,H,W], output
-// "features" float32 [batch,C].
+// weights exactly as tfjs does (package tfjs: q*scale+min, computed in
+// float64 and stored as float32), and builds an ONNX graph of the backbone
+// only, up to its global average pooling: input "input" float32 NCHW
+// [batch,3,H,W], output "features" float32 [batch,C].
 //
 // Every Keras layer on the way is mapped one to one (Conv2D and
 // DepthwiseConv2D with BatchNormalization folded in, ZeroPadding2D to Pad,

@@ -19,6 +19,7 @@ import (
 	"github.com/itemvec/itemvec/extract"
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/onnx/keras"
+	"github.com/itemvec/itemvec/storage/depstest"
 )
 
 var update = flag.Bool("update", false,
@@ -86,7 +87,7 @@ func preparePhotos(t *testing.T) []preparedPhoto {
 	for i, name := range goldenPhotos {
 		rel[i] = filepath.Join("photos/skimage", name)
 	}
-	paths := requireDeps(t, rel...)
+	paths := depstest.Require(t, rel...)
 	spec := imageSpec(t)
 	out := make([]preparedPhoto, len(paths))
 	for i, path := range paths {
@@ -150,7 +151,7 @@ var regenerate sync.Once
 // test binary) under -update.
 func loadGolden(t *testing.T) *golden {
 	t.Helper()
-	path := filepath.Join(repoRoot(t), goldenFile)
+	path := filepath.Join(depstest.Root(t), goldenFile)
 	if *update {
 		var err error
 		regenerate.Do(func() { err = writeGolden(t, path) })
@@ -173,7 +174,7 @@ func loadGolden(t *testing.T) *golden {
 // runs testdata/tfjs/features.cjs on them.
 func writeGolden(t *testing.T, path string) error {
 	t.Helper()
-	modelDir := requireDeps(t, nsfwjsDir)[0]
+	modelDir := depstest.Require(t, nsfwjsDir)[0]
 	tfjsDir := filepath.Dir(path)
 	if _, err := os.Stat(filepath.Join(tfjsDir, "node_modules", "@tensorflow", "tfjs")); err != nil {
 		t.Fatalf("TensorFlow.js is not installed: run `npm ci` in %s (%v)", tfjsDir, err)
@@ -210,7 +211,7 @@ func writeGolden(t *testing.T, path string) error {
 // the model files in .deps and from exactly the pixels the project's
 // preprocessing produces today.
 func TestGolden(t *testing.T) {
-	modelDir := requireDeps(t, nsfwjsDir)[0]
+	modelDir := depstest.Require(t, nsfwjsDir)[0]
 	g := loadGolden(t)
 	photos := preparePhotos(t)
 	spec := imageSpec(t)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/onnx/keras"
+	"github.com/itemvec/itemvec/storage/depstest"
 )
 
 const (
@@ -23,7 +24,7 @@ const (
 // the same bytes every time, and writes it to a temporary file.
 func convertDeps(t *testing.T) (path string, model []byte, report *keras.Report) {
 	t.Helper()
-	dir := requireDeps(t, nsfwjsDir)[0]
+	dir := depstest.Require(t, nsfwjsDir)[0]
 	model, report, err := keras.ConvertDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +71,7 @@ func TestConvertNSFWJS(t *testing.T) {
 	}
 
 	// A model prepared earlier (make setup) must be this very conversion.
-	prepared := filepath.Join(depsDir(t), "models", spec.File)
+	prepared := filepath.Join(depstest.Dir(t), "models", spec.File)
 	if data, err := os.ReadFile(prepared); err == nil && sha256Hex(data) != sum {
 		t.Errorf("%s has sha256 %s, a fresh conversion gives %s: rerun make setup", prepared, sha256Hex(data), sum)
 	}
@@ -80,7 +81,7 @@ func TestConvertNSFWJS(t *testing.T) {
 // as the project's preprocessing prepares them and compares with the features
 // TensorFlow.js computed from the same pixels with the original Keras model.
 func TestParityWithTFJS(t *testing.T) {
-	lib := requireDeps(t, filepath.Join("ort", onnx.ORTLibraryName))[0]
+	lib := depstest.Require(t, filepath.Join("ort", onnx.ORTLibraryName))[0]
 	modelPath, _, report := convertDeps(t)
 	g := loadGolden(t)
 	photos := preparePhotos(t)

@@ -6,14 +6,16 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/itemvec/itemvec/onnx/tfjs"
 )
 
 // modelFile is the object that a tfjs model.json (here: model.min.js's
 // export) holds.
 type modelFile struct {
-	ModelTopology   *modelTopology `json:"modelTopology"`
-	WeightsManifest []weightGroup  `json:"weightsManifest"`
-	Format          string         `json:"format"`
+	ModelTopology   *modelTopology     `json:"modelTopology"`
+	WeightsManifest []tfjs.WeightGroup `json:"weightsManifest"`
+	Format          string             `json:"format"`
 }
 
 type modelTopology struct {

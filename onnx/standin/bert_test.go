@@ -16,6 +16,7 @@ import (
 
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/onnx/standin"
+	"github.com/itemvec/itemvec/storage/depstest"
 )
 
 func build(t testing.TB, cfg standin.Config) []byte {
@@ -58,7 +59,7 @@ func TestBERTIsDeterministic(t *testing.T) {
 // TestStandInSpecPinsTheModel checks that onnx/specs/bert-standin-text.json
 // names the bytes WriteFile writes.
 func TestStandInSpecPinsTheModel(t *testing.T) {
-	spec, err := onnx.LoadModelSpec(filepath.Join(repoRoot(t), "onnx", "specs", "bert-standin-text.json"))
+	spec, err := onnx.LoadModelSpec(filepath.Join(depstest.Root(t), "onnx", "specs", "bert-standin-text.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

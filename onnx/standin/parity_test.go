@@ -19,6 +19,7 @@ import (
 	"github.com/itemvec/itemvec/extract/tokenizer"
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/onnx/standin"
+	"github.com/itemvec/itemvec/storage/depstest"
 )
 
 var update = flag.Bool("update", false,
@@ -71,8 +72,8 @@ var regenerate sync.Once
 // from the same lines, tokenizer and stand-in that this test uses.
 func loadCorpus(t testing.TB) *corpus {
 	t.Helper()
-	tokPath := requireDeps(t, tokenizerFile)[0]
-	root := repoRoot(t)
+	tokPath := depstest.RequireTest(t, tokenizerFile)[0]
+	root := depstest.Root(t)
 	model := build(t, standin.Config{})
 	modelPath := filepath.Join(t.TempDir(), "bert_standin_text.onnx")
 	if err := os.WriteFile(modelPath, model, 0o644); err != nil {
@@ -168,13 +169,13 @@ func writeGolden(t testing.TB, modelPath, tokPath, goldenPath string) error {
 // normalised, at most 128 tokens.
 func textSession(t testing.TB, modelPath string) *onnx.TextSession {
 	t.Helper()
-	lib := requireDeps(t, ortLibrary)[0]
+	lib := depstest.Require(t, ortLibrary)[0]
 	env, err := onnx.InitEnvironment(onnx.EnvConfig{LibraryPath: lib, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = env.Close() })
-	spec, err := onnx.LoadModelSpec(filepath.Join(repoRoot(t), "onnx", "specs", "bert-standin-text.json"))
+	spec, err := onnx.LoadModelSpec(filepath.Join(depstest.Root(t), "onnx", "specs", "bert-standin-text.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

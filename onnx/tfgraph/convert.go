@@ -10,6 +10,8 @@ import (
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/itemvec/itemvec/onnx/tfjs"
 )
 
 const (
@@ -65,8 +67,8 @@ type value struct {
 	name  string
 	dtype dataType // dtFloat, dtInt64 or dtBool
 	shape shape
-	konst *tensor  // non-nil for the output of a Const node
-	node  *nodeDef // the Const node, to write its initializer on first use
+	konst *tfjs.Tensor // non-nil for the output of a Const node
+	node  *nodeDef     // the Const node, to write its initializer on first use
 }
 
 // shape is a static shape: dims are -1 where unknown; known is false when
@@ -103,7 +105,7 @@ func (s shape) String() string {
 type converter struct {
 	opts    Options
 	byName  map[string]*nodeDef
-	weights map[string]*tensor
+	weights map[string]*tfjs.Tensor
 	values  map[string]*value // by TensorFlow output reference: "node" or "node:k"
 	inited  map[string]bool   // Const initializers written
 	batch   string            // dense front end: the [1] batch size of the inputs
@@ -124,7 +126,7 @@ func Convert(modelJSON []byte, shards [][]byte, opts Options) ([]byte, *Report, 
 	if err != nil {
 		return nil, nil, err
 	}
-	weights, err := decodeWeights(mf.WeightsManifest, shards)
+	weights, err := tfjs.Decode(mf.WeightsManifest, shards)
 	if err != nil {
 		return nil, nil, malformed("decode weights", "", "%w", err)
 	}
@@ -157,7 +159,7 @@ func parseModelJSON(data []byte) (*modelFile, error) {
 	return &mf, nil
 }
 
-func convertGraph(g *graphDef, weights map[string]*tensor, opts Options) (*onnx.ModelProto, *Report, error) {
+func convertGraph(g *graphDef, weights map[string]*tfjs.Tensor, opts Options) (*onnx.ModelProto, *Report, error) {
 	if opts.OutputName == "" {
 		opts.OutputName = "output"
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/itemvec/itemvec/onnx/tfgraph"
+	"github.com/itemvec/itemvec/storage/depstest"
 )
 
 const (
@@ -42,7 +43,7 @@ func sha256Hex(b []byte) string {
 // TestConvertUSE checks the conversion itself: every node mapped,
 // deterministic bytes, and the sha256 that setup pins.
 func TestConvertUSE(t *testing.T) {
-	dir := requireDeps(t, useDir)[0]
+	dir := depstest.Require(t, useDir)[0]
 	model, r, err := tfgraph.ConvertDir(dir, tfgraph.USELite())
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func TestConvertUSE(t *testing.T) {
 	if r.Params != 6975895 {
 		t.Errorf("wrote %d parameters, want 6975895", r.Params)
 	}
-	if prepared := filepath.Join(depsDir(t), useModelFile); fileExists(prepared) {
+	if prepared := filepath.Join(depstest.Dir(t), useModelFile); fileExists(prepared) {
 		if got := fileSHA256(t, prepared); got != sum {
 			t.Errorf("%s has sha256 %s, a fresh conversion gives %s: rerun make setup", prepared, got, sum)
 		}

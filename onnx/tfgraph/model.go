@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/itemvec/itemvec/onnx/tfjs"
 )
 
 // modelFile is a tfjs model.json.
 type modelFile struct {
-	Format          string        `json:"format"`
-	ModelTopology   *graphDef     `json:"modelTopology"`
-	WeightsManifest []weightGroup `json:"weightsManifest"`
+	Format          string             `json:"format"`
+	ModelTopology   *graphDef          `json:"modelTopology"`
+	WeightsManifest []tfjs.WeightGroup `json:"weightsManifest"`
 }
 
 // graphDef is TensorFlow's GraphDef as tfjs-converter writes it to JSON.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/onnx/tfgraph"
+	"github.com/itemvec/itemvec/storage/depstest"
 )
 
 var ortOnce struct {
@@ -27,7 +28,7 @@ type model struct {
 // an ONNX model from its bytes with the given inputs and the USE output.
 func openModel(t *testing.T, data []byte, inputs ...string) *model {
 	t.Helper()
-	lib := requireDeps(t, filepath.Join("ort", onnx.ORTLibraryName))[0]
+	lib := depstest.Require(t, filepath.Join("ort", onnx.ORTLibraryName))[0]
 	ortOnce.Do(func() {
 		ort.SetSharedLibraryPath(lib)
 		ortOnce.err = ort.InitializeEnvironment(ort.WithLogLevelWarning())

@@ -14,6 +14,7 @@ import (
 
 	"github.com/itemvec/itemvec/extract/usetok"
 	"github.com/itemvec/itemvec/onnx/tfgraph"
+	"github.com/itemvec/itemvec/storage/depstest"
 )
 
 const (
@@ -44,7 +45,7 @@ type vectorsGolden struct {
 
 func loadVectors(t *testing.T) vectorsGolden {
 	t.Helper()
-	f, err := os.Open(filepath.Join(repoRoot(t), "testdata/use/vectors.golden.json.gz"))
+	f, err := os.Open(filepath.Join(depstest.Root(t), "testdata/use/vectors.golden.json.gz"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ var fixture struct {
 
 func loadUSE(t *testing.T) useFixture {
 	t.Helper()
-	dir := requireDeps(t, useDir)[0]
+	dir := depstest.Require(t, useDir)[0]
 	fixture.Do(func() {
 		f := &fixture.f
 		if f.dense, f.report, fixture.err = tfgraph.ConvertDir(dir, tfgraph.USELite()); fixture.err != nil {
@@ -119,7 +120,7 @@ func (f useFixture) encode(t *testing.T, texts ...string) [][]int64 {
 func TestParityWithTFJS(t *testing.T) {
 	f := loadUSE(t)
 	g := loadVectors(t)
-	dir := requireDeps(t, useDir)[0]
+	dir := depstest.Require(t, useDir)[0]
 	for file, want := range map[string]string{"model.json": g.ModelSHA256, "vocab.json": g.VocabSHA256} {
 		if got := fileSHA256(t, filepath.Join(dir, file)); got != want {
 			t.Fatalf("%s/%s has sha256 %s, the golden was made from %s: rerun make setup", dir, file, got, want)
@@ -259,7 +260,7 @@ func TestDenseMatchesSparse(t *testing.T) {
 // an unrelated title, for at least 90% of them.
 func TestTriplets(t *testing.T) {
 	f := loadUSE(t)
-	data, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata/use/triplets.json"))
+	data, err := os.ReadFile(filepath.Join(depstest.Root(t), "testdata/use/triplets.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

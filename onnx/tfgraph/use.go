@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/itemvec/itemvec/onnx/tfjs"
 )
 
 // ModelFile is the graph model's file name in a tfjs model folder.
@@ -59,7 +61,7 @@ func ConvertDir(dir string, opts Options) ([]byte, *Report, error) {
 		return nil, nil, fmt.Errorf("tfgraph: %w", err)
 	}
 	var mf struct {
-		WeightsManifest []weightGroup `json:"weightsManifest"`
+		WeightsManifest []tfjs.WeightGroup `json:"weightsManifest"`
 	}
 	if err := json.Unmarshal(modelJSON, &mf); err != nil {
 		return nil, nil, malformed("parse "+ModelFile, "", "%w", err)

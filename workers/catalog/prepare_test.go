@@ -18,6 +18,7 @@ import (
 
 	"github.com/disintegration/imaging"
 
+	"github.com/itemvec/itemvec/storage/depstest"
 	"github.com/itemvec/itemvec/workers"
 )
 
@@ -32,44 +33,17 @@ import (
 // nagasaki-boats.jpg (no variant).
 const fixtureTexts = "testdata/texts.json"
 
-// repoRoot walks up from the working directory to the folder with go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // photosDir is the folder of photos make setup fetched, $ITEMVEC_DEPS/photos
 // or <root>/.deps/photos, when it has every photo texts names. Otherwise the
 // test is skipped, or fails when ITEMVEC_REQUIRE_DEPS=1.
 func photosDir(t *testing.T, texts *Texts) string {
 	t.Helper()
-	deps := os.Getenv("ITEMVEC_DEPS")
-	if deps == "" {
-		deps = filepath.Join(repoRoot(t), ".deps")
+	rel := make([]string, len(texts.Photos))
+	for i, p := range texts.Photos {
+		rel[i] = "photos/" + p.File
 	}
-	dir := filepath.Join(deps, "photos")
-	for _, p := range texts.Photos {
-		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p.File))); err != nil {
-			if os.Getenv("ITEMVEC_REQUIRE_DEPS") == "1" {
-				t.Fatalf("sample photo missing: %v", err)
-			}
-			t.Skipf("sample photo missing (run make setup): %v", err)
-		}
-	}
-	return dir
+	depstest.Require(t, rel...)
+	return filepath.Join(depstest.Dir(t), "photos")
 }
 
 func prepareFixture(t *testing.T, seed int64) (string, *Summary) {
@@ -434,7 +408,7 @@ func TestSampleSubjects(t *testing.T) {
 	var subjects struct {
 		Photos []PhotoTexts `json:"photos"`
 	}
-	if err := json.Unmarshal(readFile(t, filepath.Join(repoRoot(t), "testdata", "catalog", "subjects.json")), &subjects); err != nil {
+	if err := json.Unmarshal(readFile(t, filepath.Join(depstest.Root(t), "testdata", "catalog", "subjects.json")), &subjects); err != nil {
 		t.Fatal(err)
 	}
 	texts := Texts{Photos: subjects.Photos}
