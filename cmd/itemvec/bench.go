@@ -44,16 +44,11 @@ with the ratio.`,
 				return benchTokenizer(cmd.OutOrStdout(), tokPath, corpus, rawFor)
 			}
 			ctx := cmd.Context()
-			env, err := startEmbedded(cmd, catalogDir)
+			env, m, done, err := startJob(cmd, &ef, catalogDir)
 			if err != nil {
 				return err
 			}
-			defer env.Close()
-			m, err := ef.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer m.Close()
+			defer done()
 			enc, fs := m.image, m.fusion
 			slog.Info("benchmark: raw inference", "batch", ef.maxBatch, "for", rawFor)
 			raw, err := workers.BenchRaw(ctx, enc, ef.maxBatch, rawFor)

@@ -50,6 +50,21 @@ func (e *embedded) Close() {
 	e.redis.Close()
 }
 
+// startJob starts the embedded Redis and S3 with the sample catalog and
+// loads the models; the returned func releases both.
+func startJob(cmd *cobra.Command, ef *encoderFlags, catalogDir string) (*embedded, *models, func(), error) {
+	env, err := startEmbedded(cmd, catalogDir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := ef.open(cmd.Context())
+	if err != nil {
+		env.Close()
+		return nil, nil, nil, err
+	}
+	return env, m, func() { m.Close(); env.Close() }, nil
+}
+
 func newRunCmd() *cobra.Command {
 	var (
 		ef          encoderFlags
@@ -73,16 +88,11 @@ similar products by cosine.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			env, err := startEmbedded(cmd, catalogDir)
+			env, m, done, err := startJob(cmd, &ef, catalogDir)
 			if err != nil {
 				return err
 			}
-			defer env.Close()
-			m, err := ef.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer m.Close()
+			defer done()
 			enc, fs := m.image, m.fusion
 			cfg := workers.JobConfig{
 				Redis: env.rdb, S3: env.s3.ReaderConfig(), Uploader: env.s3, Catalog: env.cat,

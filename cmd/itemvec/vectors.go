@@ -18,18 +18,23 @@ func newVectorsCmd() *cobra.Command {
 	return cmd
 }
 
-func resolveSpace(cmd *cobra.Command, store *storage.VectorStore, space string) (string, error) {
-	if space != "" {
-		return space, nil
-	}
-	cur, err := store.Current(cmd.Context())
+// storeIn connects to Redis and resolves space: the one given, else the
+// current one (itemvec:current).
+func (f *redisFlags) storeIn(cmd *cobra.Command, space string) (*storage.VectorStore, string, func() error, error) {
+	store, closeStore, err := f.store()
 	if err != nil {
-		return "", err
+		return nil, "", nil, err
 	}
-	if cur == "" {
-		return "", fmt.Errorf("itemvec:current is not set; pass --space")
+	if space == "" {
+		if space, err = store.Current(cmd.Context()); err == nil && space == "" {
+			err = fmt.Errorf("itemvec:current is not set; pass --space")
+		}
 	}
-	return cur, nil
+	if err != nil {
+		closeStore()
+		return nil, "", nil, err
+	}
+	return store, space, closeStore, nil
 }
 
 func newVectorsGetCmd() *cobra.Command {
@@ -43,14 +48,11 @@ func newVectorsGetCmd() *cobra.Command {
 		Short: "Print the vectors of items as JSON lines (exit 3 if any is missing)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, ids []string) error {
-			store, closeStore, err := rf.store()
+			store, space, closeStore, err := rf.storeIn(cmd, space)
 			if err != nil {
 				return err
 			}
 			defer closeStore()
-			if space, err = resolveSpace(cmd, store, space); err != nil {
-				return err
-			}
 			got, err := store.Get(cmd.Context(), space, ids...)
 			if err != nil {
 				return err
@@ -100,14 +102,11 @@ func newVectorsFailuresCmd() *cobra.Command {
 		Short: "Print items that failed, newest first, as JSON lines with their reasons",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, closeStore, err := rf.store()
+			store, space, closeStore, err := rf.storeIn(cmd, space)
 			if err != nil {
 				return err
 			}
 			defer closeStore()
-			if space, err = resolveSpace(cmd, store, space); err != nil {
-				return err
-			}
 			fails, err := store.Failures(cmd.Context(), space, limit)
 			if err != nil {
 				return err
