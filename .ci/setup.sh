@@ -58,7 +58,7 @@ FAKER_SHA=79e6e32f8df8ab47c158d877053aa88eca7fa7749eb246facf622bed1c2b2d43
 SKIMAGE_DEB_VERSION=0.19.3-8
 SKIMAGE_DEB_SHA=728d88c3e3440f1f3712de0805dc834d29248ff07e1eec8c0f3da07606f752f9
 ORT_GPU_VERSION=0.4.9
-ORT_GPU_SHA=${ITEMVEC_ORT_GPU_SHA:-}
+ORT_GPU_SHA=2b459e0c17f340c92970c10ed86de4f37a3009f93c14053e6ad4334cbb6be412
 VERSITYGW_VERSION=v1.8.0
 
 setup_ort() {
@@ -221,16 +221,13 @@ setup_gpu() {
 	local dir=$DEPS/ort
 	[[ -f $dir/libonnxruntime_providers_cuda.so ]] && return
 	local tgz=com.github.asus4.onnxruntime.linux-x64-gpu-$ORT_GPU_VERSION.tgz
-	npm_fetch "com.github.asus4.onnxruntime.linux-x64-gpu@$ORT_GPU_VERSION" "$tgz" "$(gpu_sha "$tgz")"
+	npm_fetch "com.github.asus4.onnxruntime.linux-x64-gpu@$ORT_GPU_VERSION" "$tgz" "$ORT_GPU_SHA"
 	mkdir -p "$dir"
-	tar -xzf "$DL/$tgz" -C "$dir" --strip-components=4 \
+	tar -xzf "$DL/$tgz" -C "$dir" --strip-components=4 --no-same-owner \
 		package/Plugins/Linux/x64/libonnxruntime_providers_cuda.so \
 		package/Plugins/Linux/x64/libonnxruntime_providers_shared.so
 }
 
-gpu_sha() {
-	if [[ -n "$ORT_GPU_SHA" ]]; then echo "$ORT_GPU_SHA"; else sha256sum "$DL/$1" 2>/dev/null | cut -d' ' -f1; fi
-}
 
 # shellcheck source=setup_use.sh
 source "$ROOT/.ci/setup_use.sh"
