@@ -82,6 +82,9 @@ type TextSpec struct {
 	// Separator joins the non-empty fields; required when there are
 	// several.
 	Separator string `json:"separator,omitempty"`
+	// Prefix is put before every non-empty text, for models trained with
+	// one (multilingual-e5 embeds documents as "passage: …").
+	Prefix string `json:"prefix,omitempty"`
 	// IDsInput, MaskInput and TypeIDsInput name the model's int64 inputs
 	// [batch, sequence]. Empty means input_ids, attention_mask and
 	// token_type_ids; the last is optional unless named here.
@@ -149,7 +152,8 @@ func (t *TextSpec) typeIDsInput() string { return cmp.Or(t.TypeIDsInput, Default
 
 // JoinFields returns the text to tokenize for an item: the values of
 // t.Fields, in order, that are not blank, trimmed and joined by
-// t.Separator. Fields missing from values count as blank.
+// t.Separator, after t.Prefix. Fields missing from values count as blank;
+// with none left the text is "" (no prefix).
 func (t *TextSpec) JoinFields(values map[string]string) string {
 	parts := make([]string, 0, len(t.Fields))
 	for _, f := range t.Fields {
@@ -157,7 +161,10 @@ func (t *TextSpec) JoinFields(values map[string]string) string {
 			parts = append(parts, v)
 		}
 	}
-	return strings.Join(parts, t.Separator)
+	if len(parts) == 0 {
+		return ""
+	}
+	return t.Prefix + strings.Join(parts, t.Separator)
 }
 
 // validateText is the part of Validate specific to text models.

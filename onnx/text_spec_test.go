@@ -148,6 +148,13 @@ func TestJoinFields(t *testing.T) {
 			}
 		})
 	}
+	spec.Prefix = "passage: "
+	if got := spec.JoinFields(map[string]string{"title": "Red mug"}); got != "passage: Red mug" {
+		t.Errorf("with a prefix: %q", got)
+	}
+	if got := spec.JoinFields(nil); got != "" {
+		t.Errorf("with a prefix and no text: %q", got)
+	}
 }
 
 func TestVerifyTokenizer(t *testing.T) {
