@@ -54,15 +54,43 @@ type Vector struct {
 // behaviour value, KindMissing when no block is present or a required one is
 // not. Arithmetic is in float64; only Values is rounded to float32.
 func Fuse(s *Spec, in Inputs) (*Vector, error) {
-	const op = "Fuse"
+	f, err := NewFuser(s)
+	if err != nil {
+		return nil, err
+	}
+	return f.Fuse(in)
+}
+
+// Fuser fuses many items with one spec: it validates and hashes the spec
+// once, where Fuse does both on every call. A worker fuses every item with
+// the same spec, so it holds a Fuser. The spec must not change while the
+// Fuser is in use.
+type Fuser struct {
+	spec   *Spec
+	hash   string
+	layout []BlockRange
+	dim    int
+}
+
+// NewFuser validates s and returns a Fuser for it.
+func NewFuser(s *Spec) (*Fuser, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
+	return &Fuser{spec: s, hash: s.Hash(), layout: s.Layout(), dim: s.Dim()}, nil
+}
+
+// Hash is the spec's Hash, computed once.
+func (f *Fuser) Hash() string { return f.hash }
+
+// Fuse is [Fuse] with the Fuser's spec.
+func (f *Fuser) Fuse(in Inputs) (*Vector, error) {
+	const op = "Fuse"
+	s, layout := f.spec, f.layout
 	behavior, err := behaviorFeatures(in.Behavior, s, op)
 	if err != nil {
 		return nil, err
 	}
-	layout := s.Layout()
 	raw := [][]float64{nil, nil, behavior}
 	for i, emb := range [][]float32{in.Image, in.Text} {
 		if raw[i], err = embedding(emb, layout[i], op); err != nil {
@@ -70,7 +98,7 @@ func Fuse(s *Spec, in Inputs) (*Vector, error) {
 		}
 	}
 
-	fused := make([]float64, s.Dim())
+	fused := make([]float64, f.dim)
 	var present []string
 	for i, r := range layout {
 		norm := l2(raw[i])
@@ -108,7 +136,7 @@ func Fuse(s *Spec, in Inputs) (*Vector, error) {
 		Blocks:     blocks,
 		Modalities: present,
 		SpecID:     s.ID,
-		SpecHash:   s.Hash(),
+		SpecHash:   f.hash,
 	}, nil
 }
 

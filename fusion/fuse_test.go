@@ -346,3 +346,17 @@ func BenchmarkFuse(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFuser is the worker's path: the spec validated and hashed once.
+func BenchmarkFuser(b *testing.B) {
+	f, err := fusion.NewFuser(fusion.DefaultSpec())
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := fusion.Inputs{Image: randomEmbedding(rand.New(rand.NewPCG(9, 10)), 1280, 1), Behavior: hot}
+	for b.Loop() {
+		if _, err := f.Fuse(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -159,7 +159,9 @@ func (r *S3Reader) Get(ctx context.Context, uri string) ([]byte, error) {
 			return nil, &Error{Op: op, URI: uri, Kind: KindTooLarge,
 				Err: fmt.Errorf("%d bytes, the limit is %d (S3Config.MaxObjectBytes)", n, r.max)}
 		}
-		buf.Grow(int(n))
+		// ReadFrom wants MinRead spare bytes before each read; without them
+		// it would reallocate and copy the whole object at its end.
+		buf.Grow(int(n) + bytes.MinRead)
 	}
 	n, err := buf.ReadFrom(io.LimitReader(out.Body, r.max+1))
 	if err != nil {

@@ -6,12 +6,18 @@ import (
 )
 
 // DepsDir is the folder make setup fills: $ITEMVEC_DEPS if set, else the
-// .deps folder of the source tree found by walking up from the working
-// directory or from the executable (bin/itemvec -> ../.deps), else ".deps".
+// .deps folder of the source tree (see FindInTree), else ".deps".
 func DepsDir() string {
 	if d := os.Getenv("ITEMVEC_DEPS"); d != "" {
 		return d
 	}
+	return FindInTree(".deps")
+}
+
+// FindInTree returns rel under the nearest folder that has it, walking up
+// from the working directory and then from the executable's folder
+// (bin/itemvec -> ../rel); rel itself when none has it.
+func FindInTree(rel string) string {
 	var starts []string
 	if wd, err := os.Getwd(); err == nil {
 		starts = append(starts, wd)
@@ -21,8 +27,9 @@ func DepsDir() string {
 	}
 	for _, dir := range starts {
 		for {
-			if fi, err := os.Stat(filepath.Join(dir, ".deps")); err == nil && fi.IsDir() {
-				return filepath.Join(dir, ".deps")
+			p := filepath.Join(dir, rel)
+			if _, err := os.Stat(p); err == nil {
+				return p
 			}
 			parent := filepath.Dir(dir)
 			if parent == dir {
@@ -31,7 +38,7 @@ func DepsDir() string {
 			dir = parent
 		}
 	}
-	return ".deps"
+	return rel
 }
 
 // DefaultModelsDir is $ITEMVEC_MODELS_DIR, else DepsDir()/models.

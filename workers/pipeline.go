@@ -66,6 +66,7 @@ type PipelineConfig struct {
 type Pipeline struct {
 	cfg   PipelineConfig
 	prep  extract.ImageSpec
+	fuser *fusion.Fuser
 	space string
 	log   *slog.Logger
 	stats *Stats
@@ -94,9 +95,14 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	fuser, err := fusion.NewFuser(cfg.Fusion)
+	if err != nil {
+		return nil, err
+	}
 	return &Pipeline{
 		cfg:   cfg,
 		prep:  cfg.ImageModel.Image.WithDefaults(),
+		fuser: fuser,
 		space: cfg.Fusion.Space(),
 		log:   cfg.Logger,
 		stats: &Stats{},
@@ -325,7 +331,7 @@ func (p *Pipeline) embed(ctx context.Context, it Item, hash string) (*storage.It
 		text = emb
 	}
 	start := time.Now()
-	v, err := fusion.Fuse(p.cfg.Fusion, fusion.Inputs{Image: image, Text: text, Behavior: it.Behavior})
+	v, err := p.fuser.Fuse(fusion.Inputs{Image: image, Text: text, Behavior: it.Behavior})
 	p.stats.Fusion.add(time.Since(start), 1)
 	if err != nil {
 		return nil, &ItemError{ItemID: it.ID, Stage: "fuse", Err: err}
@@ -390,7 +396,7 @@ func (p *Pipeline) prepareImage(ctx context.Context, id, uri string) ([]float32,
 func (p *Pipeline) contentHash(it Item) string {
 	b, _ := json.Marshal(it) // an Item always marshals: plain fields and maps with string keys
 	h := sha256.New()
-	h.Write([]byte(p.cfg.Fusion.Hash()))
+	h.Write([]byte(p.fuser.Hash()))
 	h.Write([]byte{0})
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))[:32]

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/itemvec/itemvec/extract/tokenizer"
+	"github.com/itemvec/itemvec/workers"
 )
 
 // benchTokenizer measures this package's tokenizer single-threaded on the
@@ -20,7 +21,7 @@ import (
 // both and their ratio.
 func benchTokenizer(w io.Writer, path, corpus string, seconds time.Duration) error {
 	if corpus == "" {
-		corpus = findUp(filepath.Join("testdata", "tokenizers", "corpus.jsonl"))
+		corpus = workers.FindInTree(filepath.Join("testdata", "tokenizers", "corpus.jsonl"))
 	}
 	lines, err := readCorpus(corpus)
 	if err != nil {
@@ -78,7 +79,7 @@ type hfBench struct {
 }
 
 func runHFBench(path, corpus string, seconds time.Duration) (*hfBench, error) {
-	script := findUp(filepath.Join("testdata", "tokenizers", "bench.cjs"))
+	script := workers.FindInTree(filepath.Join("testdata", "tokenizers", "bench.cjs"))
 	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "tokenizers")); err != nil {
 		return nil, fmt.Errorf("run `npm ci` in %s first", filepath.Dir(script))
 	}
@@ -117,24 +118,4 @@ func readCorpus(path string) ([]string, error) {
 		lines = append(lines, s)
 	}
 	return lines, sc.Err()
-}
-
-// findUp returns rel under the nearest folder above the working directory
-// that has it, or rel itself.
-func findUp(rel string) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return rel
-	}
-	for {
-		p := filepath.Join(dir, rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return rel
-		}
-		dir = parent
-	}
 }
