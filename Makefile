@@ -53,8 +53,8 @@ goldens: setup-test
 	cd testdata/textenc && npm ci --no-audit --no-fund
 	cd testdata/tokenizers && npm ci --no-audit --no-fund
 	cd testdata/use && npm ci --no-audit --no-fund
-	ITEMVEC_REQUIRE_DEPS=1 $(GO) test ./onnx/keras/ -run Golden -update
-	ITEMVEC_REQUIRE_DEPS=1 $(GO) test ./onnx/standin/ -run Parity -update
+	ITEMVEC_REQUIRE_DEPS=1 $(GO) test ./onnx/convert/keras/ -run Golden -update
+	ITEMVEC_REQUIRE_DEPS=1 $(GO) test ./onnx/convert/standin/ -run Parity -update
 	ITEMVEC_REQUIRE_DEPS=1 $(GO) test ./extract/tokenizer/ -run TestParity -update
 	ITEMVEC_REQUIRE_DEPS=1 $(GO) test ./extract/usetok/ -run Golden -update
 

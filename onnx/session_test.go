@@ -20,7 +20,7 @@ import (
 	pb "github.com/advancedclimatesystems/gonnx/onnx"
 	ort "github.com/yalue/onnxruntime_go"
 
-	"github.com/itemvec/itemvec/storage/depstest"
+	"github.com/itemvec/itemvec/internal/testdeps"
 )
 
 // testORTLibrary returns the ORT library make setup installs under
@@ -28,7 +28,7 @@ import (
 // fails under ITEMVEC_REQUIRE_DEPS=1.
 func testORTLibrary(t testing.TB) string {
 	t.Helper()
-	return depstest.Require(t, filepath.Join("ort", ORTLibraryName))[0]
+	return testdeps.Require(t, filepath.Join("ort", ORTLibraryName))[0]
 }
 
 // testEnv returns a handle on ONNX Runtime, closed when the test ends. The

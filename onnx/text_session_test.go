@@ -17,7 +17,7 @@ import (
 
 	pb "github.com/advancedclimatesystems/gonnx/onnx"
 
-	"github.com/itemvec/itemvec/onnx/standin"
+	"github.com/itemvec/itemvec/onnx/convert/standin"
 )
 
 // textSpec is a valid text section with the given pooling.

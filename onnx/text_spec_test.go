@@ -112,7 +112,7 @@ func TestParseTextModelSpec(t *testing.T) {
 }
 
 // TestStandInTextSpecFile checks the example spec of the BERT test
-// stand-in; onnx/standin's tests check its sha256 against the model.
+// stand-in; onnx/convert/standin's tests check its sha256 against the model.
 func TestStandInTextSpecFile(t *testing.T) {
 	s, err := LoadModelSpec(filepath.Join("specs", "bert-standin-text.json"))
 	if err != nil {

@@ -280,29 +280,3 @@ func TestNewS3Reader_RejectsBadConfig(t *testing.T) {
 		})
 	}
 }
-
-func TestEmbeddedS3(t *testing.T) {
-	ctx := t.Context()
-	e, err := storage.StartEmbeddedS3(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	if err := e.CreateBucket(ctx, "b"); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.CreateBucket(ctx, "b"); err != nil {
-		t.Fatalf("creating an existing bucket: %v", err)
-	}
-	checkError(t, e.Put(ctx, "missing", "k", []byte("x")), storage.KindNoBucket)
-	if err := e.Put(ctx, "b", "k", []byte("x")); err != nil {
-		t.Fatal(err)
-	}
-	got, err := newReader(t, e.ReaderConfig()).Get(ctx, "s3://b/k")
-	if err != nil || string(got) != "x" {
-		t.Fatalf("Get = %q, %v; want \"x\"", got, err)
-	}
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-}

@@ -16,11 +16,11 @@ import (
 	"github.com/itemvec/itemvec/fusion"
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/storage"
-	"github.com/itemvec/itemvec/storage/depstest"
+	"github.com/itemvec/itemvec/internal/testdeps"
 	"github.com/itemvec/itemvec/storage/redistest"
 	"github.com/itemvec/itemvec/storage/s3test"
 	"github.com/itemvec/itemvec/workers"
-	"github.com/itemvec/itemvec/workers/catalog"
+	"github.com/itemvec/itemvec/workers/demo/catalog"
 )
 
 // needDeps fails (under make test) or skips (plain go test) when make setup
@@ -30,8 +30,8 @@ func needDeps(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("-short: end-to-end tests need ONNX Runtime and the model")
 	}
-	depstest.Require(t, "ort/libonnxruntime.so.1", "models/mobilenetv2_nsfwjs_gap.onnx", "catalog/manifest.jsonl")
-	return depstest.Dir(t)
+	testdeps.Require(t, "ort/libonnxruntime.so.1", "models/mobilenetv2_nsfwjs_gap.onnx", "catalog/manifest.jsonl")
+	return testdeps.Dir(t)
 }
 
 var sharedEncoder *workers.Encoder
@@ -205,7 +205,7 @@ func l2(v []float32) float64 {
 // product's texts must reach Redis as the text block of its fused vector.
 func TestEndToEndWithText(t *testing.T) {
 	deps := needDeps(t)
-	depstest.RequireTest(t, "models/bert_standin_text.onnx")
+	testdeps.RequireTest(t, "models/bert_standin_text.onnx")
 	sample, err := catalog.Load(filepath.Join(deps, "catalog"))
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/itemvec/itemvec/onnx"
-	"github.com/itemvec/itemvec/storage/depstest"
+	"github.com/itemvec/itemvec/internal/testdeps"
 	"github.com/itemvec/itemvec/workers"
 )
 
@@ -17,7 +17,7 @@ import (
 // English product texts; a Chinese text, which it would turn into nearly the
 // same vector as every other Chinese text, is left out with a warning.
 func TestUSELiteLeavesOutTextItCannotRead(t *testing.T) {
-	depstest.Require(t, "models/use_lite.onnx", "models/use_lite_vocab.json")
+	testdeps.Require(t, "models/use_lite.onnx", "models/use_lite_vocab.json")
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx := context.Background()

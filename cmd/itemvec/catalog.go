@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/itemvec/itemvec/workers/catalog"
+	"github.com/itemvec/itemvec/workers/demo/catalog"
 )
 
 func newCatalogCmd() *cobra.Command {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/itemvec/itemvec/fusion"
 	"github.com/itemvec/itemvec/storage"
-	"github.com/itemvec/itemvec/storage/depstest"
+	"github.com/itemvec/itemvec/internal/testdeps"
 	"github.com/itemvec/itemvec/storage/redistest"
 	"github.com/itemvec/itemvec/storage/s3test"
 )
@@ -149,7 +149,7 @@ func TestVectorsGetAndFailures(t *testing.T) {
 }
 
 func TestEmbedImage(t *testing.T) {
-	img := depstest.Require(t, "photos/skimage/coffee.png", "models/mobilenetv2_nsfwjs_gap.onnx")[0]
+	img := testdeps.Require(t, "photos/skimage/coffee.png", "models/mobilenetv2_nsfwjs_gap.onnx")[0]
 	out, stderr, err := run(t, "embed", "--image", img, "--behavior", `{"price":12,"rating":4.5}`)
 	if err != nil {
 		t.Fatalf("%v: %s", err, stderr)
@@ -190,7 +190,7 @@ func TestWorkerCommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	photo := depstest.Require(t, "catalog/images/chelsea.jpg")[0]
+	photo := testdeps.Require(t, "catalog/images/chelsea.jpg")[0]
 	rs := redistest.Start(t)
 	s3 := s3test.StartVersity(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/itemvec/itemvec/onnx/keras"
-	"github.com/itemvec/itemvec/onnx/standin"
-	"github.com/itemvec/itemvec/onnx/tfgraph"
+	"github.com/itemvec/itemvec/onnx/convert/keras"
+	"github.com/itemvec/itemvec/onnx/convert/standin"
+	"github.com/itemvec/itemvec/onnx/convert/tfgraph"
 )
 
 func newModelsCmd() *cobra.Command {
@@ -49,7 +49,7 @@ pinned in onnx/specs/mobilenetv2-nsfwjs.json.`,
 		Use:   "standin --out FILE",
 		Short: "Write the BERT-architecture TEST STAND-IN text model (random weights, meaningless vectors)",
 		Long: `standin writes a small BERT-architecture ONNX text encoder with randomly
-initialised, deterministic weights (onnx/standin). It is a TEST STAND-IN: its
+initialised, deterministic weights (onnx/convert/standin). It is a TEST STAND-IN: its
 vectors mean nothing. It exists so the text path can be tested end to end;
 onnx/specs/bert-standin-text.json describes it.`,
 		Args: cobra.NoArgs,

@@ -9,20 +9,20 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
-	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec/storage/embedded"
 	"github.com/itemvec/itemvec/workers"
-	"github.com/itemvec/itemvec/workers/catalog"
+	"github.com/itemvec/itemvec/workers/demo/catalog"
 )
 
 // embedded is an in-process Redis and S3 API with the sample catalog.
-type embedded struct {
+type embeddedEnv struct {
 	redis *miniredis.Miniredis
 	rdb   redis.UniversalClient
-	s3    *storage.EmbeddedS3
+	s3    *embedded.S3
 	cat   *workers.Catalog
 }
 
-func startEmbedded(cmd *cobra.Command, catalogDir string) (*embedded, error) {
+func startEmbedded(cmd *cobra.Command, catalogDir string) (*embeddedEnv, error) {
 	if catalogDir == "" {
 		catalogDir = workers.DefaultCatalogDir()
 	}
@@ -35,16 +35,16 @@ func startEmbedded(cmd *cobra.Command, catalogDir string) (*embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start in-process Redis: %w", err)
 	}
-	s3, err := storage.StartEmbeddedS3(cmd.Context())
+	s3, err := embedded.StartS3(cmd.Context())
 	if err != nil {
 		mr.Close()
 		return nil, fmt.Errorf("start in-process S3: %w", err)
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	return &embedded{redis: mr, rdb: rdb, s3: s3, cat: cat}, nil
+	return &embeddedEnv{redis: mr, rdb: rdb, s3: s3, cat: cat}, nil
 }
 
-func (e *embedded) Close() {
+func (e *embeddedEnv) Close() {
 	e.rdb.Close()
 	e.s3.Close()
 	e.redis.Close()
@@ -52,7 +52,7 @@ func (e *embedded) Close() {
 
 // startJob starts the embedded Redis and S3 with the sample catalog and
 // loads the models; the returned func releases both.
-func startJob(cmd *cobra.Command, ef *encoderFlags, catalogDir string) (*embedded, *models, func(), error) {
+func startJob(cmd *cobra.Command, ef *encoderFlags, catalogDir string) (*embeddedEnv, *models, func(), error) {
 	env, err := startEmbedded(cmd, catalogDir)
 	if err != nil {
 		return nil, nil, nil, err

@@ -5,11 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/itemvec/itemvec/storage/depstest"
+	"github.com/itemvec/itemvec/internal/testdeps"
 )
 
 func TestTokenizeCommand(t *testing.T) {
-	path := depstest.RequireTest(t, "tokenizers/bert-base-uncased.json")[0]
+	path := testdeps.RequireTest(t, "tokenizers/bert-base-uncased.json")[0]
 	tests := []struct {
 		name  string
 		args  []string
@@ -58,7 +58,7 @@ func TestTokenizeCommand(t *testing.T) {
 }
 
 func TestEmbedText(t *testing.T) {
-	depstest.Require(t, "models/use_lite.onnx", "models/use_lite_vocab.json", "models/mobilenetv2_nsfwjs_gap.onnx")
+	testdeps.Require(t, "models/use_lite.onnx", "models/use_lite_vocab.json", "models/mobilenetv2_nsfwjs_gap.onnx")
 	out, stderr, err := run(t, "embed", "--text", "Stainless steel espresso machine", "--tokens")
 	if err != nil {
 		t.Fatalf("%v: %s", err, stderr)

@@ -3,7 +3,7 @@ package tokenizer
 import (
 	"testing"
 
-	"github.com/itemvec/itemvec/storage/depstest"
+	"github.com/itemvec/itemvec/internal/testdeps"
 )
 
 // BenchmarkEncode encodes the parity corpus with bert-base-uncased on one
@@ -18,11 +18,11 @@ func BenchmarkEncode(b *testing.B) {
 // setup-test put at rel under .deps, on one goroutine, truncation and
 // padding off, and reports tokens per second.
 func benchmarkEncode(b *testing.B, rel string) {
-	tk, err := Load(depstest.RequireTest(b, rel)[0], WithoutTruncation(), WithoutPadding())
+	tk, err := Load(testdeps.RequireTest(b, rel)[0], WithoutTruncation(), WithoutPadding())
 	if err != nil {
 		b.Fatal(err)
 	}
-	lines := readCorpus(b, depstest.Root(b)).lines
+	lines := readCorpus(b, testdeps.Root(b)).lines
 	bytes := 0
 	for _, l := range lines {
 		bytes += len(l)

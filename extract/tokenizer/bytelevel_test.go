@@ -8,7 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/itemvec/itemvec/storage/depstest"
+	"github.com/itemvec/itemvec/internal/testdeps"
 )
 
 func TestByteLevelChars(t *testing.T) {
@@ -97,7 +97,7 @@ func readSplitOracle(t *testing.T) splitOracle {
 			t.Fatal(err)
 		}
 		cmd := exec.Command("node", "split_oracle.cjs", "--out", out)
-		cmd.Dir = filepath.Join(depstest.Root(t), "testdata", "tokenizers")
+		cmd.Dir = filepath.Join(testdeps.Root(t), "testdata", "tokenizers")
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("node split_oracle.cjs (needs npm ci in %s): %v\n%s", cmd.Dir, err, msg)
 		}

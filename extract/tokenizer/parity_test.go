@@ -17,7 +17,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/itemvec/itemvec/storage/depstest"
+	"github.com/itemvec/itemvec/internal/testdeps"
 )
 
 // update regenerates the goldens (and other golden files of this package)
@@ -59,7 +59,7 @@ type goldenRecord struct {
 // header names; a new golden is made by running golden.cjs once (see
 // testdata/tokenizers/README.md at the repository root).
 func TestParity(t *testing.T) {
-	root := depstest.Root(t)
+	root := testdeps.Root(t)
 	files, err := filepath.Glob("testdata/golden/*.golden.jsonl.gz")
 	if err != nil {
 		t.Fatal(err)
@@ -109,11 +109,11 @@ func sourcePath(tb testing.TB, source string) (path string, ok bool) {
 	kind, rel, _ := strings.Cut(source, ":")
 	switch kind {
 	case "deps":
-		path = filepath.Join(depstest.Dir(tb), filepath.FromSlash(rel))
+		path = filepath.Join(testdeps.Dir(tb), filepath.FromSlash(rel))
 		_, err := os.Stat(path)
 		return path, err == nil
 	case "repo":
-		return filepath.Join(depstest.Root(tb), filepath.FromSlash(rel)), true
+		return filepath.Join(testdeps.Root(tb), filepath.FromSlash(rel)), true
 	}
 	return "", false
 }
@@ -127,7 +127,7 @@ func resolveSource(t *testing.T, source string) string {
 	}
 	path, ok := sourcePath(t, source)
 	if !ok {
-		depstest.Missing(t, "%s: %s is missing: run make setup-test", source, path)
+		testdeps.Missing(t, "%s: %s is missing: run make setup-test", source, path)
 	}
 	return path
 }

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/itemvec/itemvec/storage/depstest"
+	"github.com/itemvec/itemvec/internal/testdeps"
 )
 
 // fixtureCharsmap returns the Precompiled normalizer object of the XLM-R style
@@ -97,7 +97,7 @@ type precompiledOracle struct {
 func TestPrecompiledOracle(t *testing.T) {
 	if *update {
 		cmd := exec.Command("node", "precompiled_oracle.cjs")
-		cmd.Dir = filepath.Join(depstest.Root(t), "testdata", "tokenizers")
+		cmd.Dir = filepath.Join(testdeps.Root(t), "testdata", "tokenizers")
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("node precompiled_oracle.cjs (needs npm ci in %s): %v\n%s", cmd.Dir, err, msg)
 		}

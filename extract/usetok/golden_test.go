@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/itemvec/itemvec/extract/usetok"
-	"github.com/itemvec/itemvec/storage/depstest"
+	"github.com/itemvec/itemvec/internal/testdeps"
 )
 
 var update = flag.Bool("update", false,
@@ -71,8 +71,8 @@ func loadSentences(t *testing.T, root string) []string {
 // TestGolden encodes every sentence of testdata/use/sentences.json and
 // requires exactly the ids the package's own JavaScript tokenizer gave.
 func TestGolden(t *testing.T) {
-	root := depstest.Root(t)
-	vocab := depstest.Require(t, vocabFile)[0]
+	root := testdeps.Root(t)
+	vocab := testdeps.Require(t, vocabFile)[0]
 	g := loadTokens(t, root)
 	sentences := loadSentences(t, root)
 
@@ -113,7 +113,7 @@ func TestGolden(t *testing.T) {
 // golden corpus written only in CJK scripts scores at least 0.5, every
 // plain English product title below 0.1.
 func TestUnknownRatioOnRealText(t *testing.T) {
-	tok, err := usetok.Load(depstest.Require(t, vocabFile)[0])
+	tok, err := usetok.Load(testdeps.Require(t, vocabFile)[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestUnknownRatioOnRealText(t *testing.T) {
 		}
 	}
 	// Every English title of the corpus (its first 110 entries) reads fine.
-	for _, s := range loadSentences(t, depstest.Root(t))[:110] {
+	for _, s := range loadSentences(t, testdeps.Root(t))[:110] {
 		ids, _ := tok.Encode(s)
 		if r := tok.UnknownRatio(ids); r >= 0.1 {
 			t.Errorf("English title %q: UnknownRatio %.3f, want < 0.1", s, r)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/itemvec/itemvec/storage/depstest"
+	"github.com/itemvec/itemvec/internal/testdeps"
 )
 
 // readyWait is how long redis-server may take to answer PING.
@@ -31,9 +31,9 @@ func Start(tb testing.TB) *Server {
 	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		depstest.Missing(tb, "redis-server not found on PATH: install redis-server or run make setup-test")
+		testdeps.Missing(tb, "redis-server not found on PATH: install redis-server or run make setup-test")
 	}
-	port := depstest.StartServer(tb, "redis-server", readyWait, func(port int, dir string) (*depstest.Process, error) {
+	port := testdeps.StartServer(tb, "redis-server", readyWait, func(port int, dir string) (*testdeps.Process, error) {
 		logPath := filepath.Join(dir, "redis.log")
 		cmd := exec.Command(bin,
 			"--port", strconv.Itoa(port),
@@ -44,7 +44,7 @@ func Start(tb testing.TB) *Server {
 			"--logfile", logPath,
 		)
 		cmd.Dir = dir
-		return &depstest.Process{Cmd: cmd, Log: logPath, Ready: ping(loopback(port))}, nil
+		return &testdeps.Process{Cmd: cmd, Log: logPath, Ready: ping(loopback(port))}, nil
 	})
 	return &Server{tb: tb, addr: loopback(port)}
 }

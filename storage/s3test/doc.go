@@ -1,5 +1,5 @@
 // Package s3test starts S3 servers for tests: versitygw, a real S3 gateway
-// over a posix directory, and storage.EmbeddedS3, the in-memory gofakes3
+// over a posix directory, and embedded.S3, the in-memory gofakes3
 // server. Both come as a *Server with the same methods, so one test suite
 // runs against each.
 //

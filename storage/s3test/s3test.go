@@ -19,8 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/itemvec/itemvec/internal/testdeps"
 	"github.com/itemvec/itemvec/storage"
-	"github.com/itemvec/itemvec/storage/depstest"
+	"github.com/itemvec/itemvec/storage/embedded"
 )
 
 const (
@@ -37,10 +38,10 @@ type Server struct {
 	client   *s3.Client
 }
 
-// StartEmbedded starts a storage.EmbeddedS3 and closes it in tb.Cleanup.
+// StartEmbedded starts an embedded.S3 and closes it in tb.Cleanup.
 func StartEmbedded(tb testing.TB) *Server {
 	tb.Helper()
-	e, err := storage.StartEmbeddedS3(tb.Context())
+	e, err := embedded.StartS3(tb.Context())
 	if err != nil {
 		tb.Fatalf("s3test: %v", err)
 	}
@@ -55,8 +56,8 @@ func StartEmbedded(tb testing.TB) *Server {
 // the test is skipped, or fails when ITEMVEC_REQUIRE_DEPS=1.
 func StartVersity(tb testing.TB) *Server {
 	tb.Helper()
-	bin := depstest.RequireTest(tb, "bin/versitygw")[0]
-	port := depstest.StartServer(tb, "versitygw", readyWait, func(port int, dir string) (*depstest.Process, error) {
+	bin := testdeps.RequireTest(tb, "bin/versitygw")[0]
+	port := testdeps.StartServer(tb, "versitygw", readyWait, func(port int, dir string) (*testdeps.Process, error) {
 		data := filepath.Join(dir, "data")
 		if err := os.Mkdir(data, 0o755); err != nil {
 			return nil, err
@@ -78,7 +79,7 @@ func StartVersity(tb testing.TB) *Server {
 		cmd.Dir = dir
 		cmd.Stdout = logFile
 		cmd.Stderr = logFile
-		return &depstest.Process{Cmd: cmd, Log: logFile.Name(), Ready: healthy("http://" + loopback(port) + "/health")}, nil
+		return &testdeps.Process{Cmd: cmd, Log: logFile.Name(), Ready: healthy("http://" + loopback(port) + "/health")}, nil
 	})
 	return newServer("http://"+loopback(port), credentials.NewStaticCredentialsProvider(versityAccess, versitySecret, ""))
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Reference text vectors for the onnx/standin parity test, computed without
+// Reference text vectors for the onnx/convert/standin parity test, computed without
 // any itemvec code: Hugging Face tokenizers (the Rust library, through its
 // node binding) and ONNX Runtime (onnxruntime-node). See README.md. Usage:
 //

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Reference MobileNetV2 features from TensorFlow.js, for the onnx/keras parity
+// Reference MobileNetV2 features from TensorFlow.js, for the onnx/convert/keras parity
 // test. See README.md. Usage:
 //
 //   node features.cjs --model-dir DIR [--scale 255] [--mean 0,0,0]

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Reference tokens and sentence embeddings from @energetic-ai/embeddings
 // 0.2.0 (Universal Sentence Encoder Lite on TensorFlow.js), for the
-// extract/usetok and onnx/tfgraph parity tests. See README.md. Usage:
+// extract/usetok and onnx/convert/tfgraph parity tests. See README.md. Usage:
 //
 //   node reference.cjs SENTENCES_JSON TOKENS_OUT VECTORS_OUT_GZ
 //
