@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/internal/testdeps"
+	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/workers"
 )
 

@@ -14,9 +14,9 @@ import (
 	pb "github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/itemvec/itemvec/internal/testdeps"
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/onnx/convert/standin"
-	"github.com/itemvec/itemvec/internal/testdeps"
 )
 
 func build(t testing.TB, cfg standin.Config) []byte {

@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/itemvec/itemvec/extract/tokenizer"
+	"github.com/itemvec/itemvec/internal/testdeps"
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/onnx/convert/standin"
-	"github.com/itemvec/itemvec/internal/testdeps"
 )
 
 var update = flag.Bool("update", false,

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/itemvec/itemvec/onnx/convert/tfgraph"
 	"github.com/itemvec/itemvec/internal/testdeps"
+	"github.com/itemvec/itemvec/onnx/convert/tfgraph"
 )
 
 const (

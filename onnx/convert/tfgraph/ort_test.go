@@ -9,9 +9,9 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
+	"github.com/itemvec/itemvec/internal/testdeps"
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/onnx/convert/tfgraph"
-	"github.com/itemvec/itemvec/internal/testdeps"
 )
 
 var ortOnce struct {

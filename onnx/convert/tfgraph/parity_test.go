@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/itemvec/itemvec/extract/usetok"
-	"github.com/itemvec/itemvec/onnx/convert/tfgraph"
 	"github.com/itemvec/itemvec/internal/testdeps"
+	"github.com/itemvec/itemvec/onnx/convert/tfgraph"
 )
 
 const (
