@@ -128,7 +128,7 @@ build_itemvec() {
 setup_model() {
 	local out=$DEPS/models/mobilenetv2_nsfwjs_gap.onnx
 	local want
-	want=$(sed -n 's/.*"sha256": *"\([0-9a-f]\{64\}\)".*/\1/p' "$ROOT/onnx/specs/mobilenetv2-nsfwjs.json")
+	want=$(sed -n 's/.*"sha256": *"\([0-9a-f]\{64\}\)".*/\1/p' "$ROOT/workers/modelspec/specs/mobilenetv2-nsfwjs.json")
 	if [[ -f $out && "$(sha256sum "$out" | cut -d' ' -f1)" == "$want" ]]; then
 		return
 	fi
@@ -209,7 +209,7 @@ LIST
 setup_standin() {
 	local out=$DEPS/models/bert_standin_text.onnx
 	local want
-	want=$(sed -n 's/.*"sha256": *"\([0-9a-f]\{64\}\)".*/\1/p' "$ROOT/onnx/specs/bert-standin-text.json")
+	want=$(sed -n 's/.*"sha256": *"\([0-9a-f]\{64\}\)".*/\1/p' "$ROOT/workers/modelspec/specs/bert-standin-text.json")
 	if [[ ! -f $out || "$(sha256sum "$out" | cut -d' ' -f1)" != "$want" ]]; then
 		mkdir -p "$DEPS/models"
 		"$ROOT/bin/itemvec" models standin --out "$out"

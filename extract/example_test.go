@@ -49,3 +49,12 @@ func ExampleError() {
 	// unsupported_format false
 	// unsupported image format (looks like text, not an image); supported: JPEG, PNG, GIF, WebP
 }
+
+func ExampleTextPrep_Join() {
+	prep := extract.TextPrep{Fields: []string{"title", "description"}, Separator: ". "}
+	fmt.Printf("%q\n", prep.Join(map[string]string{"description": "Holds 350 ml.", "title": " Red mug "}))
+	fmt.Printf("%q\n", prep.Join(map[string]string{"title": "Red mug"}))
+	// Output:
+	// "Red mug. Holds 350 ml."
+	// "Red mug"
+}

@@ -8,16 +8,6 @@ import (
 	"github.com/itemvec/itemvec/onnx"
 )
 
-func ExampleDefaultImageSpec() {
-	spec := onnx.DefaultImageSpec()
-	img := spec.Image.WithDefaults()
-	fmt.Println(spec.ID, spec.File)
-	fmt.Printf("%s %d×%d %s -> %s[%d]\n", spec.Input, img.Width, img.Height, img.Layout, spec.Output, spec.OutputDim)
-	// Output:
-	// mobilenetv2-nsfwjs-gap@1 mobilenetv2_nsfwjs_gap.onnx
-	// input 224×224 NCHW -> features[1280]
-}
-
 // sumModel stands in for a *onnx.Session: each item is 3 floats and the
 // model returns their sum.
 type sumModel struct{}

@@ -44,12 +44,3 @@ func ExampleTextBatcher() {
 	fmt.Println(vecs)
 	// Output: [[3 101] [2 101] [4 101]]
 }
-
-func ExampleTextSpec_JoinFields() {
-	spec := onnx.TextSpec{Fields: []string{"title", "description"}, Separator: ". "}
-	fmt.Printf("%q\n", spec.JoinFields(map[string]string{"description": "Holds 350 ml.", "title": " Red mug "}))
-	fmt.Printf("%q\n", spec.JoinFields(map[string]string{"title": "Red mug"}))
-	// Output:
-	// "Red mug. Holds 350 ml."
-	// "Red mug"
-}

@@ -410,18 +410,6 @@ func TestSessionCUDA(t *testing.T) {
 	}
 }
 
-func TestCheckModelAgainstSession(t *testing.T) {
-	s := testSession(t, testEnv(t), writeModel(t, convStandIn(standInK)))
-	spec := validSpec()
-	spec.OutputDim = standInK
-	spec.Image.Width, spec.Image.Height = standInSide, standInSide
-	if err := spec.CheckModel(s); err != nil {
-		t.Fatalf("CheckModel: %v", err)
-	}
-	spec.Output = "embedding"
-	assertKind(t, spec.CheckModel(s), KindConfig)
-}
-
 func BenchmarkSessionRun(b *testing.B) {
 	s := testSession(b, testEnv(b), writeModel(b, convStandIn(standInK)))
 	for _, batch := range []int{1, 16} {

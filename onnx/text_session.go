@@ -67,7 +67,7 @@ func NewTextSession(ctx context.Context, env *Environment, modelPath string, spe
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := spec.checkModelUse(op); err != nil {
+	if err := spec.validate(op); err != nil {
 		return nil, err
 	}
 	return openSession(ctx, op, env, cfg, func(device Device, logger *slog.Logger) (*TextSession, error) {

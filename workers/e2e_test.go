@@ -214,7 +214,7 @@ func TestEndToEndWithText(t *testing.T) {
 	noText := workers.Item{ID: "no-text", Images: cat.Items[0].Images, Behavior: cat.Items[0].Behavior}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	text, err := workers.OpenTextModel(ctx, "../onnx/specs/bert-standin-text.json", workers.EncoderConfig{
+	text, err := workers.OpenTextModel(ctx, "../workers/modelspec/specs/bert-standin-text.json", workers.EncoderConfig{
 		Device: onnx.DeviceCPU, MaxBatch: 8, MaxWait: 2 * time.Millisecond,
 	})
 	if err != nil {

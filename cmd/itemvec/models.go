@@ -25,7 +25,7 @@ func newModelsCmd() *cobra.Command {
 the frozen ImageNet MobileNetV2 backbone up to global average pooling:
 input "input" float32 [batch,3,224,224] RGB (x/127.5-1), output "features"
 float32 [batch,1280]. The output is byte-for-byte deterministic; its sha256 is
-pinned in onnx/specs/mobilenetv2-nsfwjs.json.`,
+pinned in workers/modelspec/specs/mobilenetv2-nsfwjs.json.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			model, rep, err := keras.ConvertDir(dir)
@@ -51,7 +51,7 @@ pinned in onnx/specs/mobilenetv2-nsfwjs.json.`,
 		Long: `standin writes a small BERT-architecture ONNX text encoder with randomly
 initialised, deterministic weights (onnx/convert/standin). It is a TEST STAND-IN: its
 vectors mean nothing. It exists so the text path can be tested end to end;
-onnx/specs/bert-standin-text.json describes it.`,
+workers/modelspec/specs/bert-standin-text.json describes it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := standin.WriteFile(standinOut); err != nil {
@@ -72,7 +72,7 @@ onnx/specs/bert-standin-text.json describes it.`,
 input_ids and attention_mask (int64 [batch, seq]) and output
 sentence_embedding (float32 [batch, 512], unit length). Every TensorFlow op is
 mapped to ONNX; an unknown op fails the conversion. The output is
-deterministic; onnx/specs/use-lite.json pins its sha256.`,
+deterministic; workers/modelspec/specs/use-lite.json pins its sha256.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			model, rep, err := tfgraph.ConvertDir(useIn, tfgraph.USELite())

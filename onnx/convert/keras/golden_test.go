@@ -18,8 +18,8 @@ import (
 
 	"github.com/itemvec/itemvec/extract"
 	"github.com/itemvec/itemvec/internal/testdeps"
-	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/onnx/convert/keras"
+	"github.com/itemvec/itemvec/workers/modelspec"
 )
 
 var update = flag.Bool("update", false,
@@ -70,7 +70,7 @@ type preparedPhoto struct {
 // imageSpec is the preprocessing of the built-in MobileNetV2 model spec.
 func imageSpec(t *testing.T) extract.ImageSpec {
 	t.Helper()
-	spec := onnx.DefaultImageSpec()
+	spec := modelspec.DefaultImage()
 	if spec.Image == nil {
 		t.Fatal("built-in model spec has no image section")
 	}
@@ -247,7 +247,7 @@ func TestGolden(t *testing.T) {
 		if got := sha256Hex(p.RGB); got != gp.InputSHA256 {
 			t.Errorf("%s: preprocessing drifted: Go's raw RGB input has sha256 %s, the golden was made from %s", p.Name, got, gp.InputSHA256)
 		}
-		if dim := onnx.DefaultImageSpec().OutputDim; len(gp.Features) != dim {
+		if dim := modelspec.DefaultImage().OutputDim; len(gp.Features) != dim {
 			t.Errorf("%s: golden has %d features, want %d", p.Name, len(gp.Features), dim)
 		}
 	}

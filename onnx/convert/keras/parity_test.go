@@ -11,6 +11,7 @@ import (
 	"github.com/itemvec/itemvec/internal/testdeps"
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/onnx/convert/keras"
+	"github.com/itemvec/itemvec/workers/modelspec"
 )
 
 const (
@@ -51,7 +52,7 @@ func TestConvertNSFWJS(t *testing.T) {
 	t.Logf("ONNX model: %d bytes, sha256 %s", len(model), sum)
 	t.Logf("report: %+v", *r)
 
-	spec := onnx.DefaultImageSpec()
+	spec := modelspec.DefaultImage()
 	if spec.SHA256 != sum {
 		t.Errorf("converted model has sha256 %s, the model spec pins %s", sum, spec.SHA256)
 	}
@@ -103,7 +104,7 @@ func TestParityWithTFJS(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sess.Close() })
-	if err := onnx.DefaultImageSpec().CheckModel(sess); err != nil {
+	if err := modelspec.DefaultImage().CheckModel(sess); err != nil {
 		t.Fatal(err)
 	}
 	dim := sess.OutputDim()

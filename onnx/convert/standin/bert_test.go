@@ -15,8 +15,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/itemvec/itemvec/internal/testdeps"
-	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/onnx/convert/standin"
+	"github.com/itemvec/itemvec/workers/modelspec"
 )
 
 func build(t testing.TB, cfg standin.Config) []byte {
@@ -56,10 +56,10 @@ func TestBERTIsDeterministic(t *testing.T) {
 	}
 }
 
-// TestStandInSpecPinsTheModel checks that onnx/specs/bert-standin-text.json
+// TestStandInSpecPinsTheModel checks that workers/modelspec/specs/bert-standin-text.json
 // names the bytes WriteFile writes.
 func TestStandInSpecPinsTheModel(t *testing.T) {
-	spec, err := onnx.LoadModelSpec(filepath.Join(testdeps.Root(t), "onnx", "specs", "bert-standin-text.json"))
+	spec, err := modelspec.Load(filepath.Join(testdeps.Root(t), "workers", "modelspec", "specs", "bert-standin-text.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

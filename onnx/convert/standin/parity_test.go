@@ -20,6 +20,7 @@ import (
 	"github.com/itemvec/itemvec/internal/testdeps"
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/onnx/convert/standin"
+	"github.com/itemvec/itemvec/workers/modelspec"
 )
 
 var update = flag.Bool("update", false,
@@ -175,11 +176,11 @@ func textSession(t testing.TB, modelPath string) *onnx.TextSession {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = env.Close() })
-	spec, err := onnx.LoadModelSpec(filepath.Join(testdeps.Root(t), "onnx", "specs", "bert-standin-text.json"))
+	spec, err := modelspec.Load(filepath.Join(testdeps.Root(t), "workers", "modelspec", "specs", "bert-standin-text.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := onnx.NewTextSession(t.Context(), env, modelPath, *spec.Text, onnx.SessionConfig{Device: onnx.DeviceCPU, IntraOpThreads: 1, Logger: quietLogger()})
+	s, err := onnx.NewTextSession(t.Context(), env, modelPath, spec.Text.TextSpec, onnx.SessionConfig{Device: onnx.DeviceCPU, IntraOpThreads: 1, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

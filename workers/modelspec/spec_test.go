@@ -1,22 +1,24 @@
-package onnx
+package modelspec
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/extract"
 )
 
 // validSpec is a valid image model spec for a 4×4 NCHW input.
-func validSpec() *ModelSpec {
-	return &ModelSpec{
+func validSpec() *Spec {
+	return &Spec{
 		ID:        "stand-in@1",
-		Kind:      ModelKindImage,
+		Kind:      KindImage,
 		File:      "stand_in.onnx",
 		SHA256:    strings.Repeat("ab", 32),
 		Input:     "input",
@@ -27,7 +29,7 @@ func validSpec() *ModelSpec {
 }
 
 func TestDefaultImageSpec(t *testing.T) {
-	s := DefaultImageSpec()
+	s := DefaultImage()
 	if err := s.Validate(); err != nil {
 		t.Fatalf("built-in spec is invalid: %v", err)
 	}
@@ -39,12 +41,12 @@ func TestDefaultImageSpec(t *testing.T) {
 		t.Errorf("unexpected image section: %+v", img)
 	}
 	s.Image.Width = 1
-	if DefaultImageSpec().Image.Width != 224 {
+	if DefaultImage().Image.Width != 224 {
 		t.Error("DefaultImageSpec returned shared state")
 	}
 }
 
-func TestParseModelSpec(t *testing.T) {
+func TestParse(t *testing.T) {
 	valid, err := json.Marshal(validSpec())
 	if err != nil {
 		t.Fatal(err)
@@ -90,24 +92,24 @@ func TestParseModelSpec(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := ParseModelSpec(tt.data)
+			s, err := Parse(tt.data)
 			if tt.wantErr == "" {
 				if err != nil {
-					t.Fatalf("ParseModelSpec: %v", err)
+					t.Fatalf("Parse: %v", err)
 				}
 				if s.ID != "stand-in@1" || s.OutputDim != 5 {
 					t.Fatalf("parsed %+v", s)
 				}
 				return
 			}
-			if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), tt.wantErr) || e.Retryable() {
+			if e := assertConfig(t, err); !strings.Contains(e.Error(), tt.wantErr) || e.Retryable() {
 				t.Fatalf("error %q: want it to contain %q and not be retryable", e, tt.wantErr)
 			}
 		})
 	}
 }
 
-func TestLoadModelSpec(t *testing.T) {
+func TestLoad(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "spec.json")
 	data, err := json.Marshal(validSpec())
@@ -117,16 +119,16 @@ func TestLoadModelSpec(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadModelSpec(path); err != nil {
-		t.Fatalf("LoadModelSpec: %v", err)
+	if _, err := Load(path); err != nil {
+		t.Fatalf("Load: %v", err)
 	}
-	_, err = LoadModelSpec(filepath.Join(dir, "missing.json"))
-	assertKind(t, err, KindConfig)
+	_, err = Load(filepath.Join(dir, "missing.json"))
+	assertConfig(t, err)
 	if err := os.WriteFile(path, []byte(`{"id": "x"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = LoadModelSpec(path)
-	if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), path) {
+	_, err = Load(path)
+	if e := assertConfig(t, err); !strings.Contains(e.Error(), path) {
 		t.Fatalf("error %q does not name the file", e)
 	}
 }
@@ -171,7 +173,7 @@ func TestVerifyFile(t *testing.T) {
 				}
 				return
 			}
-			e := assertKind(t, err, KindConfig)
+			e := assertConfig(t, err)
 			for _, want := range tt.wantErr {
 				if !strings.Contains(e.Error(), want) {
 					t.Errorf("error %q does not contain %q", e, want)
@@ -197,18 +199,18 @@ func TestCheckModel(t *testing.T) {
 	good := fakeModelIO{in: "input", out: "features", shape: []int64{3, 4, 4}, dim: 5}
 	tests := []struct {
 		name    string
-		spec    func(*ModelSpec)
+		spec    func(*Spec)
 		model   fakeModelIO
 		wantErr string
 	}{
-		{"match", func(*ModelSpec) {}, good, ""},
-		{"names not in spec", func(s *ModelSpec) { s.Input, s.Output = "", "" }, fakeModelIO{in: "x", out: "y", shape: good.shape, dim: good.dim}, ""},
-		{"NHWC", func(s *ModelSpec) { s.Image.Layout = extract.LayoutNHWC }, fakeModelIO{in: "input", out: "features", shape: []int64{4, 4, 3}, dim: good.dim}, ""},
-		{"input name", func(*ModelSpec) {}, fakeModelIO{in: "pixels", out: "features", shape: good.shape, dim: good.dim}, `input is named "pixels"`},
-		{"output name", func(*ModelSpec) {}, fakeModelIO{in: "input", out: "logits", shape: good.shape, dim: good.dim}, `output is named "logits"`},
-		{"output dim", func(*ModelSpec) {}, fakeModelIO{in: "input", out: "features", shape: good.shape, dim: 1000}, "outputs 1000 values"},
-		{"layout", func(s *ModelSpec) { s.Image.Layout = extract.LayoutNHWC }, good, "needs [4 4 3]"},
-		{"image size", func(s *ModelSpec) { s.Image.Width = 8 }, good, "needs [3 4 8]"},
+		{"match", func(*Spec) {}, good, ""},
+		{"names not in spec", func(s *Spec) { s.Input, s.Output = "", "" }, fakeModelIO{in: "x", out: "y", shape: good.shape, dim: good.dim}, ""},
+		{"NHWC", func(s *Spec) { s.Image.Layout = extract.LayoutNHWC }, fakeModelIO{in: "input", out: "features", shape: []int64{4, 4, 3}, dim: good.dim}, ""},
+		{"input name", func(*Spec) {}, fakeModelIO{in: "pixels", out: "features", shape: good.shape, dim: good.dim}, `input is named "pixels"`},
+		{"output name", func(*Spec) {}, fakeModelIO{in: "input", out: "logits", shape: good.shape, dim: good.dim}, `output is named "logits"`},
+		{"output dim", func(*Spec) {}, fakeModelIO{in: "input", out: "features", shape: good.shape, dim: 1000}, "outputs 1000 values"},
+		{"layout", func(s *Spec) { s.Image.Layout = extract.LayoutNHWC }, good, "needs [4 4 3]"},
+		{"image size", func(s *Spec) { s.Image.Width = 8 }, good, "needs [3 4 8]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,9 +223,23 @@ func TestCheckModel(t *testing.T) {
 				}
 				return
 			}
-			if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), tt.wantErr) {
+			if e := assertConfig(t, err); !strings.Contains(e.Error(), tt.wantErr) {
 				t.Fatalf("error %q does not contain %q", e, tt.wantErr)
 			}
 		})
 	}
+}
+
+// assertConfig fails unless err is an *itemvec.Error of kind config, and
+// returns it.
+func assertConfig(t *testing.T, err error) *itemvec.Error {
+	t.Helper()
+	e, ok := errors.AsType[*itemvec.Error](err)
+	if !ok {
+		t.Fatalf("error %v (%T) is not an *itemvec.Error", err, err)
+	}
+	if e.Kind != itemvec.KindConfig {
+		t.Fatalf("error %q has kind %v, want config", err, e.Kind)
+	}
+	return e
 }

@@ -1,4 +1,4 @@
-package onnx
+package modelspec
 
 import (
 	"crypto/sha256"
@@ -8,15 +8,18 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/itemvec/itemvec/extract"
+	"github.com/itemvec/itemvec/onnx"
 )
 
 // validTextModelSpec is a valid text model spec for the default BERT
 // stand-in (hidden size 64).
-func validTextModelSpec() *ModelSpec {
+func validTextModelSpec() *Spec {
 	text := textSpecForTest()
-	return &ModelSpec{
+	return &Spec{
 		ID:        "text-stand-in@1",
-		Kind:      ModelKindText,
+		Kind:      KindText,
 		File:      "bert.onnx",
 		SHA256:    strings.Repeat("ab", 32),
 		OutputDim: 64,
@@ -25,15 +28,15 @@ func validTextModelSpec() *ModelSpec {
 }
 
 // textSpecForTest is a valid text section.
-func textSpecForTest() TextSpec {
-	return TextSpec{
-		Tokenizer:       "tokenizer.json",
-		TokenizerSHA256: strings.Repeat("cd", 32),
-		MaxLength:       128,
-		Pooling:         PoolingMean,
-		Normalize:       true,
-		Fields:          []string{"title", "description"},
-		Separator:       ". ",
+func textSpecForTest() Text {
+	return Text{
+		TextPrep: extract.TextPrep{
+			Tokenizer:       "tokenizer.json",
+			TokenizerSHA256: strings.Repeat("cd", 32),
+			Fields:          []string{"title", "description"},
+			Separator:       ". ",
+		},
+		TextSpec: onnx.TextSpec{MaxLength: 128, Pooling: onnx.PoolingMean, Normalize: true},
 	}
 }
 
@@ -83,7 +86,7 @@ func TestParseTextModelSpec(t *testing.T) {
 		{"no tokenizer", edit("tokenizer", ""), "tokenizer is empty"},
 		{"bad tokenizer sha256", edit("tokenizer_sha256", "TODO"), "tokenizer_sha256"},
 		{"no max_length", edit("max_length", nil), "max_length 0"},
-		{"huge max_length", edit("max_length", MaxTextLength+1), "max_length"},
+		{"huge max_length", edit("max_length", onnx.MaxTextLength+1), "max_length"},
 		{"unknown pooling", edit("pooling", "max"), `pooling "max"`},
 		{"no pooling", edit("pooling", nil), `pooling ""`},
 		{"no fields", edit("fields", []string{}), "fields is empty"},
@@ -94,17 +97,17 @@ func TestParseTextModelSpec(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := ParseModelSpec(tt.data)
+			s, err := Parse(tt.data)
 			if tt.wantErr == "" {
 				if err != nil {
-					t.Fatalf("ParseModelSpec: %v", err)
+					t.Fatalf("Parse: %v", err)
 				}
-				if s.Kind != ModelKindText || s.Text == nil || s.Text.MaxLength != 128 {
+				if s.Kind != KindText || s.Text == nil || s.Text.MaxLength != 128 {
 					t.Fatalf("parsed %+v", s)
 				}
 				return
 			}
-			if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), tt.wantErr) || e.Retryable() {
+			if e := assertConfig(t, err); !strings.Contains(e.Error(), tt.wantErr) || e.Retryable() {
 				t.Fatalf("error %q: want it to contain %q and not be retryable", e, tt.wantErr)
 			}
 		})
@@ -114,46 +117,15 @@ func TestParseTextModelSpec(t *testing.T) {
 // TestStandInTextSpecFile checks the example spec of the BERT test
 // stand-in; onnx/convert/standin's tests check its sha256 against the model.
 func TestStandInTextSpecFile(t *testing.T) {
-	s, err := LoadModelSpec(filepath.Join("specs", "bert-standin-text.json"))
+	s, err := Load(filepath.Join("specs", "bert-standin-text.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Kind != ModelKindText || s.OutputDim != 64 || s.Text.Pooling != PoolingMean || !s.Text.Normalize || s.Text.MaxLength != 128 {
+	if s.Kind != KindText || s.OutputDim != 64 || s.Text.Pooling != onnx.PoolingMean || !s.Text.Normalize || s.Text.MaxLength != 128 {
 		t.Errorf("unexpected spec %+v, text %+v", s, s.Text)
 	}
 	if !strings.Contains(s.Source, "TEST STAND-IN") || !strings.Contains(s.ID, "standin") {
 		t.Errorf("the stand-in spec must say loudly that it is a test stand-in: id %q, source %q", s.ID, s.Source)
-	}
-}
-
-func TestJoinFields(t *testing.T) {
-	spec := textSpecForTest()
-	tests := []struct {
-		name   string
-		values map[string]string
-		want   string
-	}{
-		{"both", map[string]string{"title": "Red mug", "description": "Holds 350 ml."}, "Red mug. Holds 350 ml."},
-		{"order from the spec", map[string]string{"description": "Holds 350 ml.", "title": "Red mug"}, "Red mug. Holds 350 ml."},
-		{"trimmed", map[string]string{"title": "  Red mug\n", "description": "\tHolds 350 ml. "}, "Red mug. Holds 350 ml."},
-		{"blank skipped", map[string]string{"title": "Red mug", "description": "  "}, "Red mug"},
-		{"missing skipped", map[string]string{"description": "Holds 350 ml."}, "Holds 350 ml."},
-		{"other fields ignored", map[string]string{"title": "Red mug", "brand": "Acme"}, "Red mug"},
-		{"nothing", nil, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := spec.JoinFields(tt.values); got != tt.want {
-				t.Errorf("JoinFields = %q, want %q", got, tt.want)
-			}
-		})
-	}
-	spec.Prefix = "passage: "
-	if got := spec.JoinFields(map[string]string{"title": "Red mug"}); got != "passage: Red mug" {
-		t.Errorf("with a prefix: %q", got)
-	}
-	if got := spec.JoinFields(nil); got != "" {
-		t.Errorf("with a prefix and no text: %q", got)
 	}
 }
 
@@ -189,7 +161,7 @@ func TestVerifyTokenizer(t *testing.T) {
 				}
 				return
 			}
-			if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), tt.wantErr) {
+			if e := assertConfig(t, err); !strings.Contains(e.Error(), tt.wantErr) {
 				t.Errorf("error %q does not contain %q", e, tt.wantErr)
 			}
 		})
@@ -199,7 +171,7 @@ func TestVerifyTokenizer(t *testing.T) {
 		if s.TokenizerPath(dir) != "" {
 			t.Error("an image model has a tokenizer path")
 		}
-		assertKind(t, s.VerifyTokenizer(dir), KindConfig)
+		assertConfig(t, s.VerifyTokenizer(dir))
 	})
 }
 
@@ -215,15 +187,15 @@ func (f fakeTextModel) OutputDim() int     { return f.dim }
 func TestCheckTextModel(t *testing.T) {
 	tests := []struct {
 		name    string
-		spec    func(*ModelSpec)
+		spec    func(*Spec)
 		model   fakeTextModel
 		wantErr string
 	}{
-		{"match", func(*ModelSpec) {}, fakeTextModel{"last_hidden_state", 64}, ""},
-		{"named output", func(s *ModelSpec) { s.Text.Output = "last_hidden_state" }, fakeTextModel{"last_hidden_state", 64}, ""},
-		{"other output", func(s *ModelSpec) { s.Text.Output = "sentence_embedding" }, fakeTextModel{"last_hidden_state", 64}, `pools output "last_hidden_state"`},
-		{"output dim", func(*ModelSpec) {}, fakeTextModel{"last_hidden_state", 768}, "outputs 768 values per text"},
-		{"image spec", func(s *ModelSpec) { s.Text = nil }, fakeTextModel{"last_hidden_state", 64}, "not a text model"},
+		{"match", func(*Spec) {}, fakeTextModel{"last_hidden_state", 64}, ""},
+		{"named output", func(s *Spec) { s.Text.Output = "last_hidden_state" }, fakeTextModel{"last_hidden_state", 64}, ""},
+		{"other output", func(s *Spec) { s.Text.Output = "sentence_embedding" }, fakeTextModel{"last_hidden_state", 64}, `pools output "last_hidden_state"`},
+		{"output dim", func(*Spec) {}, fakeTextModel{"last_hidden_state", 768}, "outputs 768 values per text"},
+		{"image spec", func(s *Spec) { s.Text = nil }, fakeTextModel{"last_hidden_state", 64}, "not a text model"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,7 +208,7 @@ func TestCheckTextModel(t *testing.T) {
 				}
 				return
 			}
-			if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), tt.wantErr) {
+			if e := assertConfig(t, err); !strings.Contains(e.Error(), tt.wantErr) {
 				t.Fatalf("error %q does not contain %q", e, tt.wantErr)
 			}
 		})
