@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/image/webp"
+
+	"github.com/itemvec/itemvec"
 )
 
 // imageFormat is one supported container: how to recognise it and how to
@@ -43,10 +45,10 @@ var imageFormats = []imageFormat{
 // DecodeImage decodes a JPEG, PNG, GIF (first frame) or WebP image and
 // returns it upright and opaque:
 //
-//   - the input is refused with an *Error, before any pixel data is
-//     decompressed, when it is empty, longer than lim.MaxBytes, not one of
-//     the four formats, or its header declares a zero side or more than
-//     lim.MaxPixels pixels;
+//   - the input is refused with an [*itemvec.Error] of kind bad input
+//     (its Code says why), before any pixel data is decompressed, when it
+//     is empty, longer than lim.MaxBytes, not one of the four formats, or
+//     its header declares a zero side or more than lim.MaxPixels pixels;
 //   - a JPEG's EXIF orientation (1–8) is applied, so the result looks the
 //     way a photo viewer shows it;
 //   - CMYK and YCCK JPEGs are converted to RGB;
@@ -61,16 +63,16 @@ var imageFormats = []imageFormat{
 func DecodeImage(data []byte, lim Limits) (image.Image, error) {
 	lim = lim.WithDefaults()
 	if len(data) == 0 {
-		return nil, &Error{Reason: ReasonEmpty, Msg: "image is empty (0 bytes)"}
+		return nil, badImage(CodeEmpty, "image is empty (0 bytes)", nil)
 	}
 	if n := int64(len(data)); n > lim.MaxBytes {
-		return nil, &Error{Reason: ReasonTooLarge,
-			Msg: fmt.Sprintf("image is %s, over the %s limit", formatBytes(n), formatBytes(lim.MaxBytes))}
+		return nil, badImage(CodeTooLarge,
+			fmt.Sprintf("image is %s, over the %s limit", formatBytes(n), formatBytes(lim.MaxBytes)), nil)
 	}
 	f, ok := sniffFormat(data)
 	if !ok {
-		return nil, &Error{Reason: ReasonUnsupportedFormat,
-			Msg: fmt.Sprintf("unsupported image format (%s); supported: JPEG, PNG, GIF, WebP", describeUnknown(data))}
+		return nil, badImage(CodeUnsupportedFormat,
+			fmt.Sprintf("unsupported image format (%s); supported: JPEG, PNG, GIF, WebP", describeUnknown(data)), nil)
 	}
 
 	var cfg image.Config
@@ -119,7 +121,7 @@ func sniffFormat(data []byte) (imageFormat, bool) {
 // guardDecoder runs one decoder call. The standard decoders are written not
 // to panic on any input, and the checks before each call (magic bytes, size
 // limits) are the real defence. This recover is a last line of defence: a
-// decoder bug must turn one bad image into one *Error, not take down a
+// decoder bug must turn one bad image into one error, not take down a
 // worker that is processing many.
 func guardDecoder(format string, call func() error) (err error) {
 	defer func() {
@@ -134,13 +136,11 @@ func guardDecoder(format string, call func() error) (err error) {
 // ran out of bytes or, for a JPEG, when the end-of-image marker is missing:
 // image/jpeg reports a cut inside the entropy-coded data as "short Huffman
 // data", not as an EOF.
-func corrupt(format, part string, n int, err error, cut bool) *Error {
+func corrupt(format, part string, n int, err error, cut bool) *itemvec.Error {
 	if cut || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return &Error{Reason: ReasonCorrupt, Err: err,
-			Msg: fmt.Sprintf("truncated %s: %s ends after %d bytes", format, part, n)}
+		return badImage(CodeCorrupt, fmt.Sprintf("truncated %s: %s ends after %d bytes", format, part, n), err)
 	}
-	return &Error{Reason: ReasonCorrupt, Err: err,
-		Msg: fmt.Sprintf("corrupt %s %s (%d bytes)", format, part, n)}
+	return badImage(CodeCorrupt, fmt.Sprintf("corrupt %s %s (%d bytes)", format, part, n), err)
 }
 
 // hasJPEGEnd reports whether data ends with the EOI marker, allowing for the
@@ -149,15 +149,20 @@ func hasJPEGEnd(data []byte) bool {
 	return bytes.HasSuffix(bytes.TrimRight(data, "\x00\r\n"), []byte{0xFF, 0xD9})
 }
 
-func checkSize(format string, w, h int, lim Limits) *Error {
+func checkSize(format string, w, h int, lim Limits) error {
 	if w <= 0 || h <= 0 {
-		return &Error{Reason: ReasonZeroSize, Msg: fmt.Sprintf("%s image is %d×%d: it has no pixels", format, w, h)}
+		return badImage(CodeZeroSize, fmt.Sprintf("%s image is %d×%d: it has no pixels", format, w, h), nil)
 	}
 	if px := int64(w) * int64(h); px > lim.MaxPixels {
-		return &Error{Reason: ReasonTooManyPixels,
-			Msg: fmt.Sprintf("image is %d×%d = %s, over the %s limit", w, h, formatMP(px), formatMP(lim.MaxPixels))}
+		return badImage(CodeTooManyPixels,
+			fmt.Sprintf("image is %d×%d = %s, over the %s limit", w, h, formatMP(px), formatMP(lim.MaxPixels)), nil)
 	}
 	return nil
+}
+
+// badImage is the error of DecodeImage refusing its input for code.
+func badImage(code, msg string, err error) *itemvec.Error {
+	return newError("extract.DecodeImage", code, msg, err)
 }
 
 // flatten returns img in a color model the resizer reads quickly and without

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/itemvec/itemvec"
 )
 
 func TestDecodeImageRejects(t *testing.T) {
@@ -26,56 +28,59 @@ func TestDecodeImageRejects(t *testing.T) {
 		name    string
 		data    []byte
 		lim     Limits
-		reason  Reason
+		code    string
 		message string // a substring of Error()
 	}{
-		{"nil", nil, Limits{}, ReasonEmpty, "empty"},
-		{"zero bytes", []byte{}, Limits{}, ReasonEmpty, "0 bytes"},
-		{"over MaxBytes", jpg, Limits{MaxBytes: 100}, ReasonTooLarge, "over the 100 bytes limit"},
-		{"random bytes", random, Limits{}, ReasonUnsupportedFormat, "starts with 42"},
-		{"text file", []byte("sku,title\n1,red shoe\n"), Limits{}, ReasonUnsupportedFormat, "looks like text"},
-		{"html error page", []byte("<!DOCTYPE html><html><body>403 Forbidden</body></html>"), Limits{}, ReasonUnsupportedFormat, "text"},
-		{"bmp", []byte("BM\x36\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00"), Limits{}, ReasonUnsupportedFormat, "BMP"},
-		{"tiff", []byte("II*\x00\x08\x00\x00\x00"), Limits{}, ReasonUnsupportedFormat, "TIFF"},
-		{"heic", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00"), Limits{}, ReasonUnsupportedFormat, `"heic"`},
-		{"riff but not webp", []byte("RIFF\x04\x00\x00\x00WAVE"), Limits{}, ReasonUnsupportedFormat, "not WebP"},
-		{"jpeg magic only", []byte{0xFF, 0xD8}, Limits{}, ReasonCorrupt, "truncated JPEG: header ends after 2 bytes"},
-		{"truncated jpeg header", jpg[:100], Limits{}, ReasonCorrupt, "truncated JPEG: header ends after 100 bytes"},
-		{"truncated jpeg data", jpg[:len(jpg)/2], Limits{}, ReasonCorrupt, "truncated JPEG: data ends after"},
-		{"jpeg cut mid-scan", jpg[:len(jpg)-3], Limits{}, ReasonCorrupt, "truncated JPEG: data ends after"},
-		{"jpeg garbage after magic", append([]byte{0xFF, 0xD8}, random...), Limits{}, ReasonCorrupt, "JPEG header"},
-		{"truncated png", pngBytes[:len(pngBytes)/2], Limits{}, ReasonCorrupt, "PNG data"},
+		{"nil", nil, Limits{}, CodeEmpty, "empty"},
+		{"zero bytes", []byte{}, Limits{}, CodeEmpty, "0 bytes"},
+		{"over MaxBytes", jpg, Limits{MaxBytes: 100}, CodeTooLarge, "over the 100 bytes limit"},
+		{"random bytes", random, Limits{}, CodeUnsupportedFormat, "starts with 42"},
+		{"text file", []byte("sku,title\n1,red shoe\n"), Limits{}, CodeUnsupportedFormat, "looks like text"},
+		{"html error page", []byte("<!DOCTYPE html><html><body>403 Forbidden</body></html>"), Limits{}, CodeUnsupportedFormat, "text"},
+		{"bmp", []byte("BM\x36\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00"), Limits{}, CodeUnsupportedFormat, "BMP"},
+		{"tiff", []byte("II*\x00\x08\x00\x00\x00"), Limits{}, CodeUnsupportedFormat, "TIFF"},
+		{"heic", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00"), Limits{}, CodeUnsupportedFormat, `"heic"`},
+		{"riff but not webp", []byte("RIFF\x04\x00\x00\x00WAVE"), Limits{}, CodeUnsupportedFormat, "not WebP"},
+		{"jpeg magic only", []byte{0xFF, 0xD8}, Limits{}, CodeCorrupt, "truncated JPEG: header ends after 2 bytes"},
+		{"truncated jpeg header", jpg[:100], Limits{}, CodeCorrupt, "truncated JPEG: header ends after 100 bytes"},
+		{"truncated jpeg data", jpg[:len(jpg)/2], Limits{}, CodeCorrupt, "truncated JPEG: data ends after"},
+		{"jpeg cut mid-scan", jpg[:len(jpg)-3], Limits{}, CodeCorrupt, "truncated JPEG: data ends after"},
+		{"jpeg garbage after magic", append([]byte{0xFF, 0xD8}, random...), Limits{}, CodeCorrupt, "JPEG header"},
+		{"truncated png", pngBytes[:len(pngBytes)/2], Limits{}, CodeCorrupt, "PNG data"},
 		{"png bad crc", func() []byte {
 			b := bytes.Clone(pngBytes)
 			b[29] ^= 0xFF // inside the IHDR CRC
 			return b
-		}(), Limits{}, ReasonCorrupt, "corrupt PNG header"},
-		{"truncated gif", gifBytes[:len(gifBytes)-6], Limits{}, ReasonCorrupt, "GIF data"},
-		{"gif without frames", gifScreen(8, 8), Limits{}, ReasonCorrupt, "GIF data"},
-		{"gif zero size screen", gifScreen(0, 0), Limits{}, ReasonZeroSize, "0×0"},
-		{"webp garbage", []byte("RIFF\x10\x00\x00\x00WEBPVP8 \x04\x00\x00\x00\x00\x00\x00\x00"), Limits{}, ReasonCorrupt, "WebP"},
-		{"truncated webp", readTestdata(t, "blue-purple-pink.lossy.webp")[:300], Limits{}, ReasonCorrupt, "truncated WebP: data ends after 300 bytes"},
-		{"png bomb", pngHeaderOnly(100000, 100000), Limits{}, ReasonTooManyPixels, "image is 100000×100000 = 10000.0 MP, over the 50.0 MP limit"},
-		{"jpeg bomb", jpegWithSize(t, jpg, 60000, 60000), Limits{}, ReasonTooManyPixels, "60000×60000"},
-		{"gif bomb", gifScreen(65535, 65535), Limits{}, ReasonTooManyPixels, "65535×65535"},
-		{"webp bomb", webpVP8XHeader(16384, 16384), Limits{}, ReasonTooManyPixels, "16384×16384"},
-		{"custom pixel limit", pngBytes, Limits{MaxPixels: 64*48 - 1}, ReasonTooManyPixels, "= 3072 pixels, over the 3071 pixels limit"},
+		}(), Limits{}, CodeCorrupt, "corrupt PNG header"},
+		{"truncated gif", gifBytes[:len(gifBytes)-6], Limits{}, CodeCorrupt, "GIF data"},
+		{"gif without frames", gifScreen(8, 8), Limits{}, CodeCorrupt, "GIF data"},
+		{"gif zero size screen", gifScreen(0, 0), Limits{}, CodeZeroSize, "0×0"},
+		{"webp garbage", []byte("RIFF\x10\x00\x00\x00WEBPVP8 \x04\x00\x00\x00\x00\x00\x00\x00"), Limits{}, CodeCorrupt, "WebP"},
+		{"truncated webp", readTestdata(t, "blue-purple-pink.lossy.webp")[:300], Limits{}, CodeCorrupt, "truncated WebP: data ends after 300 bytes"},
+		{"png bomb", pngHeaderOnly(100000, 100000), Limits{}, CodeTooManyPixels, "image is 100000×100000 = 10000.0 MP, over the 50.0 MP limit"},
+		{"jpeg bomb", jpegWithSize(t, jpg, 60000, 60000), Limits{}, CodeTooManyPixels, "60000×60000"},
+		{"gif bomb", gifScreen(65535, 65535), Limits{}, CodeTooManyPixels, "65535×65535"},
+		{"webp bomb", webpVP8XHeader(16384, 16384), Limits{}, CodeTooManyPixels, "16384×16384"},
+		{"custom pixel limit", pngBytes, Limits{MaxPixels: 64*48 - 1}, CodeTooManyPixels, "= 3072 pixels, over the 3071 pixels limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			img, err := DecodeImage(tt.data, tt.lim)
 			if err == nil {
-				t.Fatalf("DecodeImage = %v image, want %s error", img.Bounds(), tt.reason)
+				t.Fatalf("DecodeImage = %v image, want %s error", img.Bounds(), tt.code)
 			}
-			e := asError(t, err)
-			if e.Reason != tt.reason {
-				t.Errorf("Reason = %q, want %q (error: %v)", e.Reason, tt.reason, err)
+			asError(t, err)
+			if got := itemvec.CodeOf(err); got != tt.code {
+				t.Errorf("Code = %q, want %q (error: %v)", got, tt.code, err)
+			}
+			if got := itemvec.KindOf(err); got != itemvec.KindBadInput {
+				t.Errorf("Kind = %s, want %s (error: %v)", got, itemvec.KindBadInput, err)
 			}
 			if !strings.Contains(err.Error(), tt.message) {
 				t.Errorf("Error() = %q, want it to contain %q", err.Error(), tt.message)
 			}
-			if e.Retryable() {
-				t.Error("Retryable() = true for bad input")
+			if itemvec.IsRetryable(err) {
+				t.Error("IsRetryable = true for bad input")
 			}
 		})
 	}
@@ -84,10 +89,10 @@ func TestDecodeImageRejects(t *testing.T) {
 func TestErrorUnwrap(t *testing.T) {
 	jpg := encodeJPEG(t, gradient(16, 16))
 	_, err := DecodeImage(jpg[:len(jpg)-20], Limits{})
-	if e := asError(t, err); e.Err == nil || !errors.Is(err, e.Err) {
+	if c := asError(t, err).Err.(*cause); c.err == nil || !errors.Is(err, c.err) {
 		t.Fatalf("truncated JPEG error %v does not wrap the decoder error", err)
 	}
-	if got := (&Error{Reason: ReasonEmpty, Msg: "image is empty"}).Error(); got != "image is empty" {
+	if got := badImage(CodeEmpty, "image is empty", nil).Error(); got != "image is empty" {
 		t.Errorf("Error() without a cause = %q", got)
 	}
 }
@@ -108,8 +113,8 @@ func TestDecompressionBombAllocatesNothing(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			_, err := DecodeImage(data, Limits{})
 			runtime.ReadMemStats(&after)
-			if e := asError(t, err); e.Reason != ReasonTooManyPixels {
-				t.Fatalf("Reason = %q, want %q (%v)", e.Reason, ReasonTooManyPixels, err)
+			if asError(t, err); itemvec.CodeOf(err) != CodeTooManyPixels {
+				t.Fatalf("Code = %q, want %q (%v)", itemvec.CodeOf(err), CodeTooManyPixels, err)
 			}
 			if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
 				t.Errorf("rejecting the bomb allocated %d bytes, want under 1 MiB", n)

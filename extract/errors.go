@@ -1,55 +1,69 @@
 package extract
 
-// Reason classifies why an image was refused. Callers branch on it (for
-// example to archive a task with a label) instead of matching message text.
-type Reason string
+import "github.com/itemvec/itemvec"
 
-// The reasons an image can be refused. All of them describe bad input or a
-// bad spec: retrying the same bytes gives the same answer.
+// Codes are the [itemvec.Error] Codes this package returns, the reason an
+// input or a spec was refused. Callers compare [itemvec.CodeOf] with them (a
+// worker records them, e.g. "image_corrupt") instead of matching message
+// text. None of them is worth retrying: the same bytes or the same spec
+// fail the same way every time.
 const (
-	// ReasonEmpty: the input has no bytes at all.
-	ReasonEmpty Reason = "empty"
-	// ReasonTooLarge: the input has more bytes than Limits.MaxBytes.
-	ReasonTooLarge Reason = "too_large"
-	// ReasonUnsupportedFormat: the bytes are not JPEG, PNG, GIF or WebP.
-	ReasonUnsupportedFormat Reason = "unsupported_format"
-	// ReasonCorrupt: the bytes start like a supported format but are
-	// truncated or malformed.
-	ReasonCorrupt Reason = "corrupt"
-	// ReasonTooManyPixels: the header declares more than Limits.MaxPixels
-	// pixels; nothing was decompressed.
-	ReasonTooManyPixels Reason = "too_many_pixels"
-	// ReasonZeroSize: the header declares a width or height of zero.
-	ReasonZeroSize Reason = "zero_size"
-	// ReasonInvalidSpec: the ImageSpec itself is unusable (unknown resize
-	// mode, zero Std, ...). This is a configuration mistake, not bad image
-	// bytes, but it is just as permanent.
-	ReasonInvalidSpec Reason = "invalid_spec"
+	// CodeEmpty: the input has no bytes at all. Kind: bad input.
+	CodeEmpty = "empty"
+	// CodeTooLarge: the input has more bytes than Limits.MaxBytes. Kind:
+	// bad input.
+	CodeTooLarge = "too_large"
+	// CodeUnsupportedFormat: the bytes are not JPEG, PNG, GIF or WebP.
+	// Kind: bad input.
+	CodeUnsupportedFormat = "unsupported_format"
+	// CodeCorrupt: the bytes start like a supported format but are
+	// truncated or malformed. Kind: bad input.
+	CodeCorrupt = "corrupt"
+	// CodeTooManyPixels: the header declares more than Limits.MaxPixels
+	// pixels; nothing was decompressed. Kind: bad input.
+	CodeTooManyPixels = "too_many_pixels"
+	// CodeZeroSize: the header declares a width or height of zero. Kind:
+	// bad input.
+	CodeZeroSize = "zero_size"
+	// CodeInvalidSpec: the ImageSpec, the TextPrep or the tokenizer
+	// settings are unusable (unknown resize mode, zero Std, no fields, …).
+	// This is a configuration mistake, not bad input. Kind: config.
+	CodeInvalidSpec = "invalid_spec"
 )
 
-// Error is the error every function of this package returns. It describes
-// bad input, so it is never worth retrying.
-type Error struct {
-	// Reason is the machine-readable class of the problem.
-	Reason Reason
-	// Msg says, for a human, what is wrong and what the limit or
-	// expectation was, e.g. "image is 20000×20000 = 400.0 MP, over the 50.0 MP limit".
-	Msg string
-	// Err is the underlying decoder error, if any.
-	Err error
-}
-
-// Error returns Msg followed by the underlying error, if any.
-func (e *Error) Error() string {
-	if e.Err == nil {
-		return e.Msg
+// codeKind is the Kind of each Code.
+func codeKind(code string) itemvec.Kind {
+	switch code {
+	case CodeEmpty, CodeTooLarge, CodeUnsupportedFormat, CodeCorrupt, CodeTooManyPixels, CodeZeroSize:
+		return itemvec.KindBadInput
+	case CodeInvalidSpec:
+		return itemvec.KindConfig
 	}
-	return e.Msg + ": " + e.Err.Error()
+	return itemvec.KindInternal
 }
 
-// Unwrap returns the underlying decoder error, if any.
-func (e *Error) Unwrap() error { return e.Err }
+// newError returns the error of op with code: its message is msg, followed
+// by ": " and err's message when err is not nil, and err stays reachable
+// with errors.Is and errors.As.
+func newError(op, code, msg string, err error) *itemvec.Error {
+	return &itemvec.Error{Kind: codeKind(code), Op: op, Code: code, Err: &cause{msg: msg, err: err}}
+}
 
-// Retryable reports false: an image that failed to decode or violated a
-// limit fails the same way every time.
-func (e *Error) Retryable() bool { return false }
+// cause is the Err of this package's errors: what is wrong, for a person
+// ("image is 20000×20000 = 400.0 MP, over the 50.0 MP limit"), and the
+// underlying decoder error, if any.
+type cause struct {
+	msg string
+	err error
+}
+
+// Error returns msg followed by the underlying error, if any.
+func (c *cause) Error() string {
+	if c.err == nil {
+		return c.msg
+	}
+	return c.msg + ": " + c.err.Error()
+}
+
+// Unwrap returns the underlying error, if any.
+func (c *cause) Unwrap() error { return c.err }

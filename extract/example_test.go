@@ -2,12 +2,12 @@ package extract_test
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/extract"
 )
 
@@ -38,15 +38,14 @@ func ExamplePrepareImage() {
 	// Output: 6 [1 1 -1 1 -1 1]
 }
 
-func ExampleError() {
+func ExamplePrepareImage_badInput() {
 	_, err := extract.PrepareImage([]byte("<html>Not Found</html>"), extract.ImageSpec{Width: 224, Height: 224}, extract.Limits{})
-	var e *extract.Error
-	if errors.As(err, &e) {
-		fmt.Println(e.Reason, e.Retryable())
+	if itemvec.CodeOf(err) == extract.CodeUnsupportedFormat {
+		fmt.Println(itemvec.CodeOf(err), itemvec.KindOf(err), itemvec.IsRetryable(err))
 		fmt.Println(err)
 	}
 	// Output:
-	// unsupported_format false
+	// unsupported_format bad_input false
 	// unsupported image format (looks like text, not an image); supported: JPEG, PNG, GIF, WebP
 }
 

@@ -6,6 +6,8 @@ import (
 	"image/color"
 	"math"
 	"testing"
+
+	"github.com/itemvec/itemvec"
 )
 
 // fuzzSeeds are small valid, almost-valid and hostile inputs in every
@@ -35,7 +37,7 @@ func fuzzSeeds(f *testing.F) [][]byte {
 }
 
 // FuzzPrepareImage checks that no input makes PrepareImage panic, and that
-// it returns either a well-formed tensor or an *Error. The limits are small
+// it returns either a well-formed tensor or a bad-input *itemvec.Error. The limits are small
 // so that the fuzzer's huge headers are refused cheaply.
 func FuzzPrepareImage(f *testing.F) {
 	for i, seed := range fuzzSeeds(f) {
@@ -48,7 +50,7 @@ func FuzzPrepareImage(f *testing.F) {
 		x, err := PrepareImage(data, spec, lim)
 		if err != nil {
 			e := asError(t, err)
-			if e.Reason == "" || e.Msg == "" || e.Retryable() {
+			if e.Code == "" || e.Err.(*cause).msg == "" || e.Kind != itemvec.KindBadInput || itemvec.IsRetryable(err) {
 				t.Fatalf("malformed error %#v", e)
 			}
 			return

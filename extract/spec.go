@@ -3,6 +3,8 @@ package extract
 import (
 	"fmt"
 	"math"
+
+	"github.com/itemvec/itemvec"
 )
 
 // Resize modes for ImageSpec.Resize.
@@ -99,7 +101,7 @@ func (s ImageSpec) WithDefaults() ImageSpec {
 }
 
 // Validate reports whether s, with defaults applied, can be used. The error
-// is an *Error with ReasonInvalidSpec.
+// is an [*itemvec.Error] of kind config with Code CodeInvalidSpec.
 func (s ImageSpec) Validate() error {
 	s = s.WithDefaults()
 	if s.Width <= 0 || s.Height <= 0 {
@@ -178,8 +180,8 @@ func (l Limits) WithDefaults() Limits {
 	return l
 }
 
-func invalidSpec(format string, args ...any) *Error {
-	return &Error{Reason: ReasonInvalidSpec, Msg: "invalid image spec: " + fmt.Sprintf(format, args...)}
+func invalidSpec(format string, args ...any) *itemvec.Error {
+	return newError("extract.ImageSpec.Validate", CodeInvalidSpec, "invalid image spec: "+fmt.Sprintf(format, args...), nil)
 }
 
 func finite(f float32) bool {

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/itemvec/itemvec"
 )
 
 func TestImageSpecWithDefaults(t *testing.T) {
@@ -72,9 +74,10 @@ func TestImageSpecValidate(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Validate = nil, want an error containing %q", tt.message)
 			}
-			e := asError(t, err)
-			if e.Reason != ReasonInvalidSpec || e.Retryable() {
-				t.Errorf("Reason = %q, Retryable = %v; want %q, false", e.Reason, e.Retryable(), ReasonInvalidSpec)
+			asError(t, err)
+			if itemvec.CodeOf(err) != CodeInvalidSpec || itemvec.KindOf(err) != itemvec.KindConfig || itemvec.IsRetryable(err) {
+				t.Errorf("Code = %q, Kind = %s, IsRetryable = %v; want %q, %s, false",
+					itemvec.CodeOf(err), itemvec.KindOf(err), itemvec.IsRetryable(err), CodeInvalidSpec, itemvec.KindConfig)
 			}
 			if !strings.Contains(err.Error(), tt.message) {
 				t.Errorf("Validate = %q, want it to contain %q", err, tt.message)

@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/itemvec/itemvec"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -195,12 +197,16 @@ func gifScreen(w, h uint16) []byte {
 	return append(b, 0x3B) // trailer
 }
 
-// asError unwraps err into an *Error or fails the test.
-func asError(t testing.TB, err error) *Error {
+// asError unwraps err into the *itemvec.Error this package made, or fails
+// the test.
+func asError(t testing.TB, err error) *itemvec.Error {
 	t.Helper()
-	var e *Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error %v (%T) is not an *extract.Error", err, err)
+	e, ok := errors.AsType[*itemvec.Error](err)
+	if !ok {
+		t.Fatalf("error %v (%T) is not an *itemvec.Error", err, err)
+	}
+	if _, ok := e.Err.(*cause); !ok {
+		t.Fatalf("error %v (%T) is not an error of package extract", err, e.Err)
 	}
 	return e
 }

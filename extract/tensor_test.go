@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/itemvec/itemvec"
 )
 
 // sixPixels is 3×2 with pixel (x, y) = (b, b+1, b+2) where b = 1 + 3(3y+x),
@@ -228,7 +230,7 @@ func with(s ImageSpec, change func(*ImageSpec)) ImageSpec {
 
 func TestPrepareImageRejectsInvalidSpec(t *testing.T) {
 	_, err := PrepareImage(encodePNG(t, gradient(4, 4)), ImageSpec{Width: 4}, Limits{})
-	if e := asError(t, err); e.Reason != ReasonInvalidSpec {
-		t.Errorf("Reason = %q, want %q", e.Reason, ReasonInvalidSpec)
+	if asError(t, err); itemvec.CodeOf(err) != CodeInvalidSpec {
+		t.Errorf("Code = %q, want %q", itemvec.CodeOf(err), CodeInvalidSpec)
 	}
 }

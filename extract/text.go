@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/itemvec/itemvec"
 )
 
 // Tokenizer kinds of a [TextPrep].
@@ -50,7 +52,8 @@ type TextPrep struct {
 	Prefix string `json:"prefix,omitempty"`
 }
 
-// Validate reports the first thing wrong with p.
+// Validate reports the first thing wrong with p, as an [*itemvec.Error] of
+// kind config with Code CodeInvalidSpec.
 func (p *TextPrep) Validate() error {
 	if p.Tokenizer == "" {
 		return invalidText("tokenizer is empty")
@@ -97,6 +100,6 @@ func (p *TextPrep) Join(values map[string]string) string {
 	return p.Prefix + strings.Join(parts, p.Separator)
 }
 
-func invalidText(format string, args ...any) *Error {
-	return &Error{Reason: ReasonInvalidSpec, Msg: "text section: " + fmt.Sprintf(format, args...)}
+func invalidText(format string, args ...any) *itemvec.Error {
+	return newError("extract.TextPrep.Validate", CodeInvalidSpec, "text section: "+fmt.Sprintf(format, args...), nil)
 }

@@ -3,6 +3,8 @@ package extract
 import (
 	"strings"
 	"testing"
+
+	"github.com/itemvec/itemvec"
 )
 
 // textPrepForTest is a valid text preparation.
@@ -74,9 +76,9 @@ func TestTextPrepValidate(t *testing.T) {
 				}
 				return
 			}
-			e, ok := err.(*Error)
-			if !ok || e.Reason != ReasonInvalidSpec || !strings.Contains(e.Error(), tt.wantErr) || e.Retryable() {
-				t.Fatalf("error %v (%T): want an invalid_spec *Error containing %q, not retryable", err, err, tt.wantErr)
+			e, ok := err.(*itemvec.Error)
+			if !ok || e.Code != CodeInvalidSpec || e.Kind != itemvec.KindConfig || !strings.Contains(e.Error(), tt.wantErr) || itemvec.IsRetryable(err) {
+				t.Fatalf("error %v (%T): want an invalid_spec *itemvec.Error of kind config containing %q, not retryable", err, err, tt.wantErr)
 			}
 		})
 	}

@@ -11,8 +11,8 @@ import (
 type Behavior struct {
 	// Price in the catalog's currency; 0 is allowed, negative is not.
 	Price float64 `json:"price"`
-	// Rating on [0, rating_max] of the spec (5 in v1); with the v1 missing
-	// policy 0 means "not rated yet".
+	// Rating on [0, rating_max] of the spec (5 in v1 and v2); with their
+	// missing policy 0 means "not rated yet".
 	Rating float64 `json:"rating"`
 	// Devices maps a device key ("pc", "mobile", "tablet") to its counters.
 	// A device of the spec that is absent here has all counters 0.
@@ -40,7 +40,8 @@ var (
 )
 
 // BehaviorDim is the length of the behaviour block: 3 global features, 4
-// all-device totals and 8 per device of BehaviorSpec.Devices (31 in v1).
+// all-device totals and 8 per device of BehaviorSpec.Devices (31 in v1 and
+// v2).
 func (s *Spec) BehaviorDim() int {
 	return len(globalFeatures) + len(totalFeatures) + len(deviceFeatures)*len(s.Behavior.Devices)
 }
@@ -72,7 +73,8 @@ func (s *Spec) BehaviorFeatureNames() []string {
 // A nil b is a missing behaviour modality: BehaviorFeatures returns nil and no
 // error. A NaN, infinite or negative price, a rating outside
 // [0, rating_max], a negative counter or (under the "reject" policy) an
-// unknown device key is a *Error of KindInput naming the field.
+// unknown device key is an *itemvec.Error with code CodeInvalidInput naming
+// the field (see FieldOf).
 func BehaviorFeatures(b *Behavior, s *Spec) ([]float32, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -153,7 +155,7 @@ func behaviorFeatures(b *Behavior, s *Spec, op string) ([]float64, error) {
 
 func checkBehavior(b *Behavior, s *Spec, op string) error {
 	bad := func(field, format string, args ...any) error {
-		return newError(KindInput, op, "behavior."+field, fmt.Sprintf(format, args...))
+		return newError(CodeInvalidInput, op, "behavior."+field, fmt.Errorf(format, args...))
 	}
 	if math.IsNaN(b.Price) || math.IsInf(b.Price, 0) || b.Price < 0 {
 		return bad("price", "%v must be finite and not negative", b.Price)

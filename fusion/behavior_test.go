@@ -112,9 +112,10 @@ func TestBehaviorFeaturesBounded(t *testing.T) {
 	}
 }
 
-// Spot checks of the formulas. "v1" values are in standardised units of the
-// default spec; "raw" uses centre 0.5 and scale 1 everywhere, so each feature
-// is its raw value − 0.5 and the clipping of raw values to [0, 1] shows.
+// Spot checks of the formulas. "v1" values are in standardised units of
+// DefaultSpec (v1); "raw" uses centre 0.5 and scale 1 everywhere, so each
+// feature is its raw value − 0.5 and the clipping of raw values to [0, 1]
+// shows.
 func TestBehaviorFeaturesValues(t *testing.T) {
 	v1 := fusion.DefaultSpec()
 	raw := fusion.DefaultSpec()
@@ -252,7 +253,7 @@ func TestBehaviorFeaturesInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, err := fusion.BehaviorFeatures(tt.b, tt.spec)
-			checkError(t, err, fusion.KindInput, tt.field, tt.msgSubstr)
+			checkError(t, err, fusion.CodeInvalidInput, tt.field, tt.msgSubstr)
 			if f != nil {
 				t.Errorf("features = %v with an error", f)
 			}

@@ -1,31 +1,45 @@
 // Package fusion turns one item's embeddings and shopper behaviour into a
 // single unit-norm item vector, by a versioned spec. It is pure math: it does
 // no I/O (apart from LoadSpec reading a spec file), runs no model and imports
-// no other itemvec package. Model outputs come in from onnx via workers; the
-// fused vector goes out to storage via workers.
+// no itemvec package but the module root (the error vocabulary). Model
+// outputs come in from onnx via workers; the fused vector goes out to storage
+// via workers.
 //
 // # Spec
 //
-// A Spec (JSON; the default is embedded from specs/v1.json, see DefaultSpec)
-// names the models whose embeddings feed the vector, weights the blocks, and
-// holds every constant of the behaviour features. Spec.Hash is the SHA-256 of
-// the spec's canonical JSON, and Spec.Space, ID + "-" + the first 8 hex digits
-// of the hash, is the Redis key space vectors are written to: change any
-// constant and new vectors land in a new space instead of mixing with
-// vectors they cannot be compared to.
+// A Spec (JSON) names the models whose embeddings feed the vector, weights
+// the blocks, and holds every constant of the behaviour features. Two specs
+// are embedded:
+//
+//	function         file           id                 image  text              behaviour  dim
+//	DefaultTextSpec  specs/v2.json  itemvec-fusion-v2  1280   512 (use-lite@1)  31         1823
+//	DefaultSpec      specs/v1.json  itemvec-fusion-v1  1280   0 (no model)      31         1311
+//
+// v2 is the default: itemvec uses it with the built-in text model, Universal
+// Sentence Encoder Lite. v1 is what the command line uses with
+// --text-model none. Both take the image embedding of
+// mobilenetv2-nsfwjs-gap@1, and they differ only in id, version and the text
+// block: weights, devices and every behaviour constant are the same. Any
+// other spec is a file read by LoadSpec.
+//
+// Spec.Hash is the SHA-256 of the spec's canonical JSON, and Spec.Space,
+// ID + "-" + the first 8 hex digits of the hash, is the Redis key space
+// vectors are written to: change any constant and new vectors land in a new
+// space instead of mixing with vectors they cannot be compared to.
 //
 // # Layout
 //
 // A fused vector is Spec.Dim() = image dim + text dim + behaviour dim values,
 // always in this order (Spec.Layout):
 //
-//	block     offset              dim                   v1
-//	image     0                   blocks.image.dim      [0, 1280)     mobilenetv2-nsfwjs-gap@1
-//	text      image dim           blocks.text.dim       [1280, 1280)  empty: no text model yet
-//	behavior  image + text dim    3 + 4 + 8·devices     [1280, 1311)  31 features
+//	block     offset            dim                v2             v1
+//	image     0                 blocks.image.dim   [0, 1280)      [0, 1280)     mobilenetv2-nsfwjs-gap@1
+//	text      image dim         blocks.text.dim    [1280, 1792)   [1280, 1280)  v2: use-lite@1; v1: empty
+//	behavior  image + text dim  3 + 4 + 8·devices  [1792, 1823)   [1280, 1311)  31 features
 //
-// The text slot is part of the layout even while its dim is 0, so adding a
-// text model (a new spec version) only inserts columns at a known place.
+// The text slot is part of the layout even when its dim is 0, as in v1, so
+// adding a text model (a new spec version: v2) only inserts columns at a
+// known place.
 //
 // # Fusion
 //
@@ -40,8 +54,10 @@
 //
 //	cos(f, g) = Σ_b w_b² · cos(x_b, y_b) / Σ_b w_b²
 //
-// With v1's weights (image 1, text 1, behaviour 0.5) and no text model, image
-// similarity makes up 1/1.25 = 80% of the score and behaviour 20%.
+// Both embedded specs weight image 1, text 1 and behaviour 0.5. With v2 and
+// all three blocks present, image and text similarity each make up
+// 1/2.25 ≈ 44.4% of the score and behaviour 0.25/2.25 ≈ 11.1%; with v1 (no
+// text model), image makes up 1/1.25 = 80% and behaviour 20%.
 //
 // A missing block (nil or empty embedding, nil Behavior, or an input of zero
 // norm) leaves its slot all zeros and is absent from Vector.Modalities; the
@@ -71,8 +87,8 @@
 //	total.log_views, total.ctr, total.cart_rate, total.cvr
 //	                 as above, on counters summed over the spec's devices
 //
-// for each device d of behavior.devices (v1: pc, mobile, tablet), in the order
-// of Spec.BehaviorFeatureNames. The smoothed rates equal the prior mean
+// for each device d of behavior.devices (v1 and v2: pc, mobile, tablet), in
+// the order of Spec.BehaviorFeatureNames. The smoothed rates equal the prior mean
 // α/(α+β) for an item with no traffic and approach the raw rate as traffic
 // grows, so a single click on a single view does not read as CTR 1. Later
 // funnel stages may exceed earlier ones (clicks > views); the rate is then
@@ -84,12 +100,12 @@
 // two behaviour blocks say whether the items deviate from typical in the same
 // way: a cold item and a best seller point in opposite directions.
 //
-// # How the v1 constants were chosen
+// # How the behaviour constants were chosen
 //
-// They are set by hand from a documented typical item, not fitted to data
-// (there was no catalogue sample to fit them on): price 50, rating 4.2, and
-// 2000 views, 100 clicks, 20 carts, 10 orders split 40/50/10 over pc, mobile
-// and tablet. Each center is the raw feature of that item, so it maps to
+// v1 and v2 share them. They are set by hand from a documented typical item,
+// not fitted to data (there was no catalogue sample to fit them on): price
+// 50, rating 4.2, and 2000 views, 100 clicks, 20 carts, 10 orders split
+// 40/50/10 over pc, mobile and tablet. Each center is the raw feature of that item, so it maps to
 // (nearly) 0; has_rating's center 0.8 assumes 80% of items are rated. The
 // priors are the typical rates (CTR 5% = Beta(1, 19), cart rate 20% =
 // Beta(1, 4), conversion 10% = Beta(1, 9)), so a rate's center is its prior
@@ -108,7 +124,11 @@
 //
 // # Errors
 //
-// Every error is a *Error with a Kind (KindSpec, KindInput, KindDim,
-// KindMissing), the failing Op, the offending Field and the reason; none is
-// Retryable, since the same inputs fail the same way again.
+// Every error is an *itemvec.Error whose Code is one of CodeInvalidSpec
+// (kind config), CodeDimensionMismatch (config: the models and the spec
+// disagree), CodeInvalidInput and CodeMissingModality (both bad input). Its
+// message reads "fusion: Op: Field: <code in words>: reason", e.g.
+// "fusion: Fuse: image: dimension mismatch: got 3 values, want 4", and
+// FieldOf returns the offending field. None is retryable, since the same
+// inputs fail the same way again.
 package fusion

@@ -3,79 +3,87 @@ package fusion
 import (
 	"errors"
 	"strings"
+
+	"github.com/itemvec/itemvec"
 )
 
-// Kind classifies an *Error so that callers branch on what went wrong, not on
-// message text. A Kind is itself an error, so errors.Is(err, KindInput) works
-// on any error that wraps an *Error of that kind.
-type Kind string
-
-// The kinds of error this package returns. None is worth retrying: the same
-// spec and inputs fail the same way every time.
+// Codes of the errors this package returns. Every error a fusion function
+// returns is an *itemvec.Error whose Code is one of these, so callers compare
+// itemvec.CodeOf(err). Workers store them in failure records as
+// "fuse_<code>", so the strings never change. None of the kinds is
+// retryable: fusion is deterministic pure math, and the same spec and inputs
+// fail the same way every time.
 const (
-	// KindSpec: the fusion spec is malformed or inconsistent, or could not be
-	// read.
-	KindSpec Kind = "invalid spec"
-	// KindInput: an input value is out of its domain (NaN, Inf, a negative
-	// count or price, a rating outside [0, rating_max], an unknown device
-	// under the "reject" policy).
-	KindInput Kind = "invalid input"
-	// KindDim: an embedding's length differs from the dim the spec gives its
-	// block.
-	KindDim Kind = "dimension mismatch"
-	// KindMissing: no modality is present, or one the spec requires is not.
-	KindMissing Kind = "missing modality"
+	// CodeInvalidSpec: the fusion spec is malformed or inconsistent, or
+	// could not be read. Kind itemvec.KindConfig.
+	CodeInvalidSpec = "invalid_spec"
+	// CodeInvalidInput: an input value is out of its domain (NaN, Inf, a
+	// negative count or price, a rating outside [0, rating_max], an unknown
+	// device under the "reject" policy). Kind itemvec.KindBadInput.
+	CodeInvalidInput = "invalid_input"
+	// CodeDimensionMismatch: an embedding's length differs from the dim the
+	// spec gives its block, so the models and the spec disagree. Kind
+	// itemvec.KindConfig.
+	CodeDimensionMismatch = "dimension_mismatch"
+	// CodeMissingModality: no modality is present, or one the spec requires
+	// is not. Kind itemvec.KindBadInput.
+	CodeMissingModality = "missing_modality"
 )
 
-// Error implements error.
-func (k Kind) Error() string { return string(k) }
-
-// Error is the error type of package fusion. Every error a fusion function
-// returns is an *Error.
-type Error struct {
-	// Kind says what class of failure this is.
-	Kind Kind
-	// Op is the function that failed, e.g. "Fuse".
-	Op string
-	// Field names the offending value, e.g. "image",
-	// "behavior.devices.pc.views" or "blocks.text.dim"; empty when the error
-	// concerns no single value.
-	Field string
-	// Err is the underlying reason.
-	Err error
+// codeKind is the itemvec.Kind of each code.
+func codeKind(code string) itemvec.Kind {
+	switch code {
+	case CodeInvalidSpec, CodeDimensionMismatch:
+		return itemvec.KindConfig
+	case CodeInvalidInput, CodeMissingModality:
+		return itemvec.KindBadInput
+	}
+	return itemvec.KindInternal
 }
 
-// Error renders "fusion: Op: Field: Kind: reason".
-func (e *Error) Error() string {
+// FieldOf returns the spec or input field that a fusion error names, e.g.
+// "image", "behavior.devices.pc.views" or "blocks.text.dim"; "" when the
+// error concerns no single value or is not a fusion error.
+func FieldOf(err error) string {
+	if e, ok := errors.AsType[*fieldError](err); ok {
+		return e.field
+	}
+	return ""
+}
+
+// fieldError is the cause inside every error of this package. It renders
+// "fusion: Op: Field: <code in words>: reason" and unwraps to the reason.
+type fieldError struct {
+	op, field, code string
+	err             error
+}
+
+func (e *fieldError) Error() string {
 	var b strings.Builder
 	b.WriteString("fusion: ")
-	b.WriteString(e.Op)
-	if e.Field != "" {
+	b.WriteString(e.op)
+	if e.field != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Field)
+		b.WriteString(e.field)
 	}
 	b.WriteString(": ")
-	b.WriteString(string(e.Kind))
-	if e.Err != nil {
+	b.WriteString(strings.ReplaceAll(e.code, "_", " "))
+	if e.err != nil {
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(e.err.Error())
 	}
 	return b.String()
 }
 
-// Unwrap returns the underlying reason.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *fieldError) Unwrap() error { return e.err }
 
-// Is reports whether target is e's Kind, so errors.Is(err, KindDim) matches.
-func (e *Error) Is(target error) bool {
-	k, ok := target.(Kind)
-	return ok && k == e.Kind
-}
-
-// Retryable reports false: fusion is deterministic pure math, so a failure
-// repeats on retry. Workers should archive the task with the error as reason.
-func (e *Error) Retryable() bool { return false }
-
-func newError(kind Kind, op, field, reason string) *Error {
-	return &Error{Kind: kind, Op: op, Field: field, Err: errors.New(reason)}
+// newError returns the *itemvec.Error of code for the exported function op,
+// naming field (or none, for ""), with cause err.
+func newError(code, op, field string, err error) error {
+	return &itemvec.Error{
+		Kind: codeKind(code),
+		Op:   "fusion." + op,
+		Code: code,
+		Err:  &fieldError{op: op, field: field, code: code, err: err},
+	}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func ExampleFuse() {
-	spec := fusion.DefaultSpec()
+	spec := fusion.DefaultSpec() // v1: image and behaviour, no text model
 
 	// An image embedding as the image model returns it (1280 values).
 	image := make([]float32, spec.Blocks.Image.Dim)
@@ -39,7 +39,7 @@ func ExampleFuse() {
 	fmt.Println("dim:", len(v.Values), "modalities:", v.Modalities)
 	fmt.Printf("norm: %.4f\n", l2(v.Values))
 	// With image weight 1 and behaviour weight 0.5 the block norms are
-	// 1/sqrt(1.25) and 0.5/sqrt(1.25); text has no model yet and no columns.
+	// 1/sqrt(1.25) and 0.5/sqrt(1.25); text has no model in v1 and no columns.
 	for _, r := range spec.Layout() {
 		fmt.Printf("%-8s [%d, %d) norm %.4f\n", r.Name, r.Offset, r.Offset+r.Dim, l2(v.Blocks[r.Name]))
 	}

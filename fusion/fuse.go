@@ -1,6 +1,7 @@
 package fusion
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -49,10 +50,11 @@ type Vector struct {
 // position of Values means the same thing for every item, and the final
 // normalisation hands a missing block's weight to the present ones.
 //
-// Errors are *Error: KindSpec for an invalid spec, KindDim for an embedding
-// of the wrong length, KindInput for a NaN or Inf in an embedding or a bad
-// behaviour value, KindMissing when no block is present or a required one is
-// not. Arithmetic is in float64; only Values is rounded to float32.
+// Errors are *itemvec.Error, by code: CodeInvalidSpec for an invalid spec,
+// CodeDimensionMismatch for an embedding of the wrong length,
+// CodeInvalidInput for a NaN or Inf in an embedding or a bad behaviour value,
+// CodeMissingModality when no block is present or a required one is not.
+// Arithmetic is in float64; only Values is rounded to float32.
 func Fuse(s *Spec, in Inputs) (*Vector, error) {
 	f, err := NewFuser(s)
 	if err != nil {
@@ -113,11 +115,11 @@ func (f *Fuser) Fuse(in Inputs) (*Vector, error) {
 	}
 	for _, req := range s.Missing.Required {
 		if !slices.Contains(present, req) {
-			return nil, newError(KindMissing, op, req, "the spec requires this block")
+			return nil, newError(CodeMissingModality, op, req, errors.New("the spec requires this block"))
 		}
 	}
 	if len(present) == 0 {
-		return nil, newError(KindMissing, op, "", "no block present: need an image or text embedding with non-zero norm, or a behaviour")
+		return nil, newError(CodeMissingModality, op, "", errors.New("no block present: need an image or text embedding with non-zero norm, or a behaviour"))
 	}
 
 	total := l2(fused)
@@ -151,13 +153,13 @@ func embedding(emb []float32, r BlockRange, op string) ([]float64, error) {
 		if r.Dim == 0 {
 			reason += ": the spec has no model for this block"
 		}
-		return nil, newError(KindDim, op, r.Name, reason)
+		return nil, newError(CodeDimensionMismatch, op, r.Name, errors.New(reason))
 	}
 	out := make([]float64, len(emb))
 	for i, v := range emb {
 		f := float64(v)
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, newError(KindInput, op, r.Name, fmt.Sprintf("value %d is %v", i, v))
+			return nil, newError(CodeInvalidInput, op, r.Name, fmt.Errorf("value %d is %v", i, v))
 		}
 		out[i] = f
 	}

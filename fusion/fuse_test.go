@@ -8,12 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/fusion"
 )
 
 const tol = 1e-6
 
-// smallSpec is the default spec with a 4-dim image block and a 3-dim text
+// smallSpec is DefaultSpec (v1) with a 4-dim image block and a 3-dim text
 // block, weighted image:text:behaviour = wi:wt:wb.
 func smallSpec(t *testing.T, wi, wt, wb float64) *fusion.Spec {
 	t.Helper()
@@ -249,26 +250,26 @@ func TestFuseErrors(t *testing.T) {
 		name      string
 		spec      *fusion.Spec
 		in        fusion.Inputs
-		kind      fusion.Kind
+		code      string
 		field     string
 		msgSubstr string
 	}{
-		{"short image", small, fusion.Inputs{Image: []float32{1, 2, 3}}, fusion.KindDim, "image", "got 3 values, want 4"},
-		{"long text", small, fusion.Inputs{Text: []float32{1, 2, 3, 4}}, fusion.KindDim, "text", "got 4 values, want 3"},
-		{"text without text model", def, fusion.Inputs{Text: []float32{1}}, fusion.KindDim, "text", "no model for this block"},
-		{"NaN in image", small, fusion.Inputs{Image: []float32{1, nan, 0, 0}}, fusion.KindInput, "image", "value 1 is NaN"},
-		{"Inf in text", small, fusion.Inputs{Text: []float32{0, 0, inf}}, fusion.KindInput, "text", "value 2 is +Inf"},
-		{"bad behaviour", small, fusion.Inputs{Behavior: &fusion.Behavior{Price: -1}}, fusion.KindInput, "behavior.price", "must be finite and not negative"},
-		{"nothing", small, fusion.Inputs{}, fusion.KindMissing, "", "no block present"},
-		{"only zero-norm", small, fusion.Inputs{Image: make([]float32, 4), Text: make([]float32, 3)}, fusion.KindMissing, "", "no block present"},
-		{"required missing", requireImage, fusion.Inputs{Behavior: hot}, fusion.KindMissing, "image", "requires"},
-		{"required zero-norm", requireImage, fusion.Inputs{Image: make([]float32, 4), Behavior: hot}, fusion.KindMissing, "image", "requires"},
-		{"invalid spec", badSpec, fusion.Inputs{Behavior: hot}, fusion.KindSpec, "blocks.image.weight", "finite and positive"},
+		{"short image", small, fusion.Inputs{Image: []float32{1, 2, 3}}, fusion.CodeDimensionMismatch, "image", "got 3 values, want 4"},
+		{"long text", small, fusion.Inputs{Text: []float32{1, 2, 3, 4}}, fusion.CodeDimensionMismatch, "text", "got 4 values, want 3"},
+		{"text without text model", def, fusion.Inputs{Text: []float32{1}}, fusion.CodeDimensionMismatch, "text", "no model for this block"},
+		{"NaN in image", small, fusion.Inputs{Image: []float32{1, nan, 0, 0}}, fusion.CodeInvalidInput, "image", "value 1 is NaN"},
+		{"Inf in text", small, fusion.Inputs{Text: []float32{0, 0, inf}}, fusion.CodeInvalidInput, "text", "value 2 is +Inf"},
+		{"bad behaviour", small, fusion.Inputs{Behavior: &fusion.Behavior{Price: -1}}, fusion.CodeInvalidInput, "behavior.price", "must be finite and not negative"},
+		{"nothing", small, fusion.Inputs{}, fusion.CodeMissingModality, "", "no block present"},
+		{"only zero-norm", small, fusion.Inputs{Image: make([]float32, 4), Text: make([]float32, 3)}, fusion.CodeMissingModality, "", "no block present"},
+		{"required missing", requireImage, fusion.Inputs{Behavior: hot}, fusion.CodeMissingModality, "image", "requires"},
+		{"required zero-norm", requireImage, fusion.Inputs{Image: make([]float32, 4), Behavior: hot}, fusion.CodeMissingModality, "image", "requires"},
+		{"invalid spec", badSpec, fusion.Inputs{Behavior: hot}, fusion.CodeInvalidSpec, "blocks.image.weight", "finite and positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v, err := fusion.Fuse(tt.spec, tt.in)
-			checkError(t, err, tt.kind, tt.field, tt.msgSubstr)
+			checkError(t, err, tt.code, tt.field, tt.msgSubstr)
 			if v != nil {
 				t.Errorf("Fuse returned a vector with an error: %v", v)
 			}
@@ -276,23 +277,33 @@ func TestFuseErrors(t *testing.T) {
 	}
 }
 
-func checkError(t *testing.T, err error, kind fusion.Kind, field, msgSubstr string) {
+// codeKinds is the kind each fusion code must carry.
+var codeKinds = map[string]itemvec.Kind{
+	fusion.CodeInvalidSpec:       itemvec.KindConfig,
+	fusion.CodeInvalidInput:      itemvec.KindBadInput,
+	fusion.CodeDimensionMismatch: itemvec.KindConfig,
+	fusion.CodeMissingModality:   itemvec.KindBadInput,
+}
+
+func checkError(t *testing.T, err error, code, field, msgSubstr string) {
 	t.Helper()
 	if err == nil {
-		t.Fatalf("err = nil, want %s", kind)
+		t.Fatalf("err = nil, want %s", code)
 	}
-	var fe *fusion.Error
-	if !errors.As(err, &fe) {
-		t.Fatalf("err = %T %v, want *fusion.Error", err, err)
+	if _, ok := errors.AsType[*itemvec.Error](err); !ok {
+		t.Fatalf("err = %T %v, want *itemvec.Error", err, err)
 	}
-	if !errors.Is(err, kind) || fe.Kind != kind {
-		t.Errorf("Kind = %q, want %q", fe.Kind, kind)
+	if got := itemvec.CodeOf(err); got != code {
+		t.Errorf("CodeOf = %q, want %q", got, code)
 	}
-	if fe.Field != field {
-		t.Errorf("Field = %q, want %q", fe.Field, field)
+	if got, want := itemvec.KindOf(err), codeKinds[code]; got != want {
+		t.Errorf("KindOf = %v, want %v", got, want)
 	}
-	if fe.Retryable() {
-		t.Errorf("Retryable() = true, want false")
+	if got := fusion.FieldOf(err); got != field {
+		t.Errorf("FieldOf = %q, want %q", got, field)
+	}
+	if itemvec.IsRetryable(err) {
+		t.Errorf("IsRetryable = true, want false")
 	}
 	if !strings.Contains(err.Error(), msgSubstr) {
 		t.Errorf("err = %q, want it to contain %q", err, msgSubstr)

@@ -55,8 +55,8 @@ type Blocks struct {
 // EmbeddingBlock describes a block filled by a model's embedding.
 type EmbeddingBlock struct {
 	// Model is the spec id of the model that produces this block, e.g.
-	// "mobilenetv2-nsfwjs-gap@1"; "" means no model yet (text only), in
-	// which case Dim is 0.
+	// "mobilenetv2-nsfwjs-gap@1"; "" means no model (text only, as in v1),
+	// in which case Dim is 0.
 	Model string `json:"model"`
 	// Dim is the embedding length. The text block may have Dim 0: its slot
 	// stays in the layout but takes no columns.
@@ -121,8 +121,8 @@ type FeatureScale struct {
 type MissingPolicy struct {
 	// Fill is what an absent block's slot holds; "zeros" is the only policy.
 	Fill string `json:"fill"`
-	// Required lists blocks Fuse refuses to go without (KindMissing). Empty:
-	// any non-empty set of blocks will do.
+	// Required lists blocks Fuse refuses to go without
+	// (CodeMissingModality). Empty: any non-empty set of blocks will do.
 	Required []string `json:"required,omitempty"`
 	// RatingZeroMeansUnrated: a rating of exactly 0 means "no rating yet":
 	// has_rating is 0 and the rating feature sits at its centre. When false,
@@ -130,7 +130,7 @@ type MissingPolicy struct {
 	RatingZeroMeansUnrated bool `json:"rating_zero_means_unrated"`
 	// UnknownDevices is what happens to a key of Behavior.Devices that is not
 	// in BehaviorSpec.Devices: "ignore" drops it (it counts nowhere, totals
-	// included), "reject" fails with KindInput.
+	// included), "reject" fails with CodeInvalidInput.
 	UnknownDevices string `json:"unknown_devices"`
 }
 
@@ -142,30 +142,35 @@ type BlockRange struct {
 	Dim    int
 }
 
-//go:embed specs/v1.json
-var defaultSpecJSON []byte
-
-//go:embed specs/v2.json
-var defaultTextSpecJSON []byte
+// The embedded specs; see DefaultTextSpec and DefaultSpec.
+var (
+	//go:embed specs/v1.json
+	v1JSON []byte
+	//go:embed specs/v2.json
+	v2JSON []byte
+)
 
 // DefaultTextSpec returns a fresh copy of the embedded spec specs/v2.json
-// ("itemvec-fusion-v2"): v1 plus a 512-dim text block from the built-in
-// text model, Universal Sentence Encoder Lite ("use-lite@1"). It is the
-// spec itemvec uses when the built-in text model is on.
+// ("itemvec-fusion-v2", dim 1823): the image block of v1, a 512-dim text
+// block from the built-in text model, Universal Sentence Encoder Lite
+// ("use-lite@1"), and v1's behaviour block. It is itemvec's default spec,
+// used whenever the built-in text model is on. Callers may modify the copy.
 func DefaultTextSpec() *Spec {
-	s, err := ParseSpec(defaultTextSpecJSON)
+	s, err := ParseSpec(v2JSON)
 	if err != nil {
+		// The embedded file is part of the source and its validity is tested.
 		panic(err)
 	}
 	return s
 }
 
 // DefaultSpec returns a fresh copy of the embedded spec specs/v1.json
-// ("itemvec-fusion-v1"): image and behaviour blocks, with the text slot
-// empty (dim 0). It is the spec itemvec uses without a text model.
-// Callers may modify the copy.
+// ("itemvec-fusion-v1", dim 1311): image and behaviour blocks, with the text
+// slot empty (dim 0). It is the spec itemvec uses without a text model
+// (--text-model none); with the built-in text model the default is
+// DefaultTextSpec. Callers may modify the copy.
 func DefaultSpec() *Spec {
-	s, err := ParseSpec(defaultSpecJSON)
+	s, err := ParseSpec(v1JSON)
 	if err != nil {
 		// The embedded file is part of the source and its validity is tested.
 		panic(err)
@@ -177,14 +182,12 @@ func DefaultSpec() *Spec {
 func LoadSpec(path string) (*Spec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &Error{Kind: KindSpec, Op: "LoadSpec", Err: err}
+		return nil, newError(CodeInvalidSpec, "LoadSpec", "", err)
 	}
 	s, err := ParseSpec(data)
 	if err != nil {
-		var fe *Error
-		if errors.As(err, &fe) {
-			fe.Op = "LoadSpec"
-			fe.Err = fmt.Errorf("%s: %w", path, fe.Err)
+		if fe, ok := errors.AsType[*fieldError](err); ok {
+			return nil, newError(fe.code, "LoadSpec", fe.field, fmt.Errorf("%s: %w", path, fe.err))
 		}
 		return nil, err
 	}
@@ -198,10 +201,10 @@ func ParseSpec(data []byte) (*Spec, error) {
 	dec.DisallowUnknownFields()
 	var s Spec
 	if err := dec.Decode(&s); err != nil {
-		return nil, &Error{Kind: KindSpec, Op: "ParseSpec", Err: err}
+		return nil, newError(CodeInvalidSpec, "ParseSpec", "", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, newError(KindSpec, "ParseSpec", "", "trailing data after the spec object")
+		return nil, newError(CodeInvalidSpec, "ParseSpec", "", errors.New("trailing data after the spec object"))
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -218,10 +221,11 @@ var (
 // positive version, a positive image dim, a text model if and only if a text
 // dim, finite positive weights and constants, unique device names, exactly one
 // standardisation entry per behaviour feature with Center in [0, 1] and Scale
-// in (0, 1], and a known missing policy. It returns a *Error of KindSpec.
+// in (0, 1], and a known missing policy. It returns an *itemvec.Error with
+// code CodeInvalidSpec.
 func (s *Spec) Validate() error {
 	fail := func(field, format string, args ...any) error {
-		return newError(KindSpec, "Validate", field, fmt.Sprintf(format, args...))
+		return newError(CodeInvalidSpec, "Validate", field, fmt.Errorf(format, args...))
 	}
 	if !specIDPattern.MatchString(s.ID) {
 		return fail("id", "%q must match %s", s.ID, specIDPattern)

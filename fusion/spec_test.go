@@ -15,7 +15,7 @@ import (
 	"github.com/itemvec/itemvec/fusion"
 )
 
-func defaultSpecJSON(t *testing.T) []byte {
+func v1SpecJSON(t *testing.T) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("specs", "v1.json"))
 	if err != nil {
@@ -53,6 +53,11 @@ func TestLayout(t *testing.T) {
 			{Name: "image", Offset: 0, Dim: 1280},
 			{Name: "text", Offset: 1280, Dim: 0},
 			{Name: "behavior", Offset: 1280, Dim: 31},
+		}},
+		{"v2", fusion.DefaultTextSpec(), []fusion.BlockRange{
+			{Name: "image", Offset: 0, Dim: 1280},
+			{Name: "text", Offset: 1280, Dim: 512},
+			{Name: "behavior", Offset: 1792, Dim: 31},
 		}},
 		{"with text", smallSpec(t, 1, 1, 1), []fusion.BlockRange{
 			{Name: "image", Offset: 0, Dim: 4},
@@ -126,7 +131,7 @@ func reencode(t *testing.T, data []byte) []byte {
 }
 
 func TestSpecHashIgnoresFormatting(t *testing.T) {
-	original := defaultSpecJSON(t)
+	original := v1SpecJSON(t)
 	variants := map[string][]byte{
 		"reordered and reindented": reencode(t, original),
 		"compacted": func() []byte {
@@ -264,13 +269,13 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := fusion.DefaultSpec()
 			tt.mutate(s)
-			checkError(t, s.Validate(), fusion.KindSpec, tt.field, "")
+			checkError(t, s.Validate(), fusion.CodeInvalidSpec, tt.field, "")
 		})
 	}
 }
 
 func TestParseSpecErrors(t *testing.T) {
-	original := defaultSpecJSON(t)
+	original := v1SpecJSON(t)
 	tests := []struct {
 		name      string
 		data      []byte
@@ -285,7 +290,7 @@ func TestParseSpecErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := fusion.ParseSpec(tt.data)
-			checkError(t, err, fusion.KindSpec, tt.field, tt.msgSubstr)
+			checkError(t, err, fusion.CodeInvalidSpec, tt.field, tt.msgSubstr)
 			if s != nil {
 				t.Error("ParseSpec returned a spec with an error")
 			}
@@ -296,7 +301,7 @@ func TestParseSpecErrors(t *testing.T) {
 func TestLoadSpec(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "v1.json")
-	if err := os.WriteFile(good, reencode(t, defaultSpecJSON(t)), 0o644); err != nil {
+	if err := os.WriteFile(good, reencode(t, v1SpecJSON(t)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s, err := fusion.LoadSpec(good)
@@ -308,7 +313,7 @@ func TestLoadSpec(t *testing.T) {
 	}
 
 	_, err = fusion.LoadSpec(filepath.Join(dir, "absent.json"))
-	checkError(t, err, fusion.KindSpec, "", "absent.json")
+	checkError(t, err, fusion.CodeInvalidSpec, "", "absent.json")
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("err = %v, want it to wrap fs.ErrNotExist", err)
 	}
@@ -318,7 +323,7 @@ func TestLoadSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = fusion.LoadSpec(bad)
-	checkError(t, err, fusion.KindSpec, "version", "bad.json")
+	checkError(t, err, fusion.CodeInvalidSpec, "version", "bad.json")
 }
 
 func TestDefaultTextSpec(t *testing.T) {
@@ -332,5 +337,13 @@ func TestDefaultTextSpec(t *testing.T) {
 	}
 	if s.Space() == v1.Space() || s.Hash() == v1.Hash() {
 		t.Error("v2 shares v1's space")
+	}
+	if s.ID != "itemvec-fusion-v2" || s.Version != 2 || s.Dim() != 1823 {
+		t.Errorf("ID, Version, Dim = %q, %d, %d, want itemvec-fusion-v2, 2, 1823", s.ID, s.Version, s.Dim())
+	}
+	// The package documentation says v2 differs from v1 only here.
+	s.ID, s.Version, s.Blocks.Text = v1.ID, v1.Version, v1.Blocks.Text
+	if s.Hash() != v1.Hash() {
+		t.Error("v2 differs from v1 in more than id, version and the text block")
 	}
 }

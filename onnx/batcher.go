@@ -2,22 +2,57 @@ package onnx
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/itemvec/itemvec"
 )
 
-// Runner runs a model on a batch. [*Session] implements it.
-type Runner interface {
-	// Run takes batch×InputSize() floats and returns batch×OutputDim()
-	// floats in a slice that is the caller's to keep. It must not keep
-	// input after it returns.
-	Run(ctx context.Context, input []float32, batch int) ([]float32, error)
-	// InputSize is the number of floats in one item of input.
-	InputSize() int
-	// OutputDim is the number of floats returned per item.
+// BatchRunner runs a model on a batch of inputs of type In. [*Session]
+// is a BatchRunner of []float32 (one image tensor per input).
+type BatchRunner[In any] interface {
+	// Check reports whether one input can be run. Submit calls it first,
+	// so a bad input fails alone and never reaches a batch. An error that
+	// is not an [*itemvec.Error] is reported as a [CodeInput] one.
+	Check(in In) error
+	// RunBatch runs the model on ins and returns one row of OutputDim()
+	// floats per input, in order; rows are the caller's to keep. It must
+	// not keep ins, nor read them after it returns.
+	RunBatch(ctx context.Context, ins []In) ([][]float32, error)
+	// OutputDim is the number of floats per row.
 	OutputDim() int
+}
+
+// Pick says which of the inputs a [Batcher] holds it runs together.
+type Pick int
+
+// The pick policies.
+const (
+	// PickArrival runs inputs in the order they came: the default, for
+	// inputs of one size (images).
+	PickArrival Pick = iota
+	// PickNearestLength runs the oldest input held with the MaxBatch−1
+	// others closest to it in Length, for inputs a model pads to the
+	// longest of a batch (texts): the window of MaxBatch consecutive
+	// lengths around the oldest with the least padding. Every batch holds
+	// the oldest input, so none is starved: an input waits at most for the
+	// batches of the inputs held before it.
+	PickNearestLength
+)
+
+// String returns the policy's name: "arrival" or "nearest_length".
+func (p Pick) String() string {
+	switch p {
+	case PickArrival:
+		return "arrival"
+	case PickNearestLength:
+		return "nearest_length"
+	}
+	return fmt.Sprintf("Pick(%d)", int(p))
 }
 
 // Batcher defaults, used for zero fields of [BatcherConfig].
@@ -27,41 +62,73 @@ const (
 )
 
 // BatcherConfig configures [NewBatcher].
-type BatcherConfig struct {
-	// MaxBatch is the most items run in one model call. Zero or negative
+type BatcherConfig[In any] struct {
+	// MaxBatch is the most inputs run in one model call. Zero or negative
 	// means DefaultMaxBatch (16).
 	MaxBatch int
-	// MaxWait is how long the batcher waits for a batch to fill, counted
-	// from when it takes the first item of the batch. Zero or negative
-	// means DefaultMaxWait (5ms).
+	// MaxWait is how long an input waits for its batch to fill, counted
+	// from when the batcher takes it. Zero or negative means
+	// DefaultMaxWait (5ms).
 	MaxWait time.Duration
+	// QueueSize is the most inputs the batcher holds while it chooses what
+	// to batch together; callers beyond it wait in Submit. With
+	// PickNearestLength a bigger queue finds closer lengths under load.
+	// Values below MaxBatch mean 4×MaxBatch.
+	QueueSize int
+	// Pick chooses the inputs of each batch; the zero value is
+	// PickArrival.
+	Pick Pick
+	// Length is the length of an input that the model pads a batch to the
+	// longest of (a text's number of tokens). PickNearestLength needs it.
+	// When set, the stats count lengths and padding (see
+	// [BatcherStats.PaddingEfficiency]), with either policy. Submit calls
+	// it once per input, from the caller's goroutine.
+	Length func(In) int
 	// Logger receives failed batches. Nil means slog.Default().
 	Logger *slog.Logger
 }
 
-// BatcherStats counts what a [Batcher] has done since it started.
-type BatcherStats struct {
-	// Batches is the number of model calls, Items the number of items they
-	// carried, Failed the number of calls that returned an error.
-	Batches, Items, Failed int64
-	// Dropped counts items the batcher had queued whose callers gave up
-	// before their batch was sent to the model; they were never run.
-	Dropped int64
-	// LargestBatch is the most items seen in one call.
-	LargestBatch int
-	// RunTime is the total time spent in the Runner's Run.
-	RunTime time.Duration
+// withDefaults returns cfg with its zero fields defaulted, or a
+// [CodeConfig] error when cfg cannot work.
+func (cfg BatcherConfig[In]) withDefaults(op string) (BatcherConfig[In], error) {
+	switch cfg.Pick {
+	case PickArrival:
+	case PickNearestLength:
+		if cfg.Length == nil {
+			return cfg, errorf(op, CodeConfig, "PickNearestLength needs a Length function")
+		}
+	default:
+		return cfg, errorf(op, CodeConfig, "unknown Pick %d (want PickArrival or PickNearestLength)", int(cfg.Pick))
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = DefaultMaxBatch
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = DefaultMaxWait
+	}
+	if cfg.QueueSize < cfg.MaxBatch {
+		cfg.QueueSize = 4 * cfg.MaxBatch
+	}
+	cfg.Logger = loggerOrDefault(cfg.Logger)
+	return cfg, nil
 }
 
-// add counts one model call of n items that took elapsed.
-func (s *BatcherStats) add(n int, elapsed time.Duration, failed bool) {
-	s.Batches++
-	s.Items += int64(n)
-	s.RunTime += elapsed
-	s.LargestBatch = max(s.LargestBatch, n)
-	if failed {
-		s.Failed++
-	}
+// BatcherStats counts what a [Batcher] has done since it started.
+type BatcherStats struct {
+	// Batches is the number of model calls, Items the number of inputs
+	// they carried, Failed the number of calls that returned an error.
+	Batches, Items, Failed int64
+	// Dropped counts inputs the batcher held whose callers gave up before
+	// their batch was sent to the model; they were never run.
+	Dropped int64
+	// LargestBatch is the most inputs seen in one call.
+	LargestBatch int
+	// RunTime is the total time spent in the runner's RunBatch.
+	RunTime time.Duration
+	// Lengths is the sum of the lengths of the inputs run, PaddedLengths
+	// what the model computed: each batch's size times its longest input.
+	// Both stay 0 without BatcherConfig.Length.
+	Lengths, PaddedLengths int64
 }
 
 // MeanBatchSize is Items/Batches, or 0 before the first batch.
@@ -80,36 +147,62 @@ func (s BatcherStats) MeanRunTime() time.Duration {
 	return s.RunTime / time.Duration(s.Batches)
 }
 
-// Batcher turns concurrent single-item calls into batched model runs.
-//
-// One goroutine collects submitted items into a batch until it holds
-// MaxBatch items or MaxWait has passed since it took the first, then runs
-// the batch and hands every caller its own row. Batches run one at a time;
-// items submitted meanwhile queue for the next batch. The Batcher does not
-// own its Runner: close the Batcher first, then the Runner.
-type Batcher struct {
-	r        Runner
-	maxBatch int
-	maxWait  time.Duration
-	logger   *slog.Logger
-	newTimer func(time.Duration) batchTimer
+// PaddingEfficiency is Lengths/PaddedLengths: 1 when no batch needed
+// padding, lower the more of the model's work was spent on padding; 1
+// before the first batch and without BatcherConfig.Length.
+func (s BatcherStats) PaddingEfficiency() float64 {
+	if s.PaddedLengths == 0 {
+		return 1
+	}
+	return float64(s.Lengths) / float64(s.PaddedLengths)
+}
 
-	reqs      chan *request
+// Batcher turns concurrent single-input calls into batched model runs.
+//
+// One goroutine takes submitted inputs and runs a batch when it holds
+// MaxBatch of them, when its oldest input has waited MaxWait, or when the
+// Batcher is closing; it hands every caller its own row. Batches run one
+// at a time; inputs submitted meanwhile wait for the next. Which inputs
+// run together is the Pick policy's choice: in arrival order, or, for
+// inputs a model pads to the longest of a batch, the oldest with those
+// closest to it in length. Under light load the batcher rarely holds more
+// than MaxBatch inputs and batches are simply what came.
+//
+// The Batcher does not own its runner: close the Batcher first, then the
+// runner.
+type Batcher[In any] struct {
+	r     BatchRunner[In]
+	cfg   BatcherConfig[In] // defaults applied
+	clock batchClock
+
+	reqs      chan *request[In]
 	quit      chan struct{} // closed by Close
 	done      chan struct{} // closed when the loop has returned
 	closeOnce sync.Once
 
-	inBuf []float32 // batch input, reused: Runners do not keep it
+	ins []In // the inputs of the running batch, reused: runners do not keep them
 
 	mu    sync.Mutex
 	stats BatcherStats
 }
 
-// batchTimer is the part of *time.Timer the batcher uses; tests replace it.
+// batchClock is where the batcher gets the time and its MaxWait timers;
+// tests replace it.
+type batchClock interface {
+	Now() time.Time
+	NewTimer(d time.Duration) batchTimer
+}
+
+// batchTimer is the part of *time.Timer the batcher uses.
 type batchTimer interface {
 	C() <-chan time.Time
 	Stop() bool
 }
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                      { return time.Now() }
+func (realClock) NewTimer(d time.Duration) batchTimer { return realTimer{time.NewTimer(d)} }
 
 type realTimer struct{ t *time.Timer }
 
@@ -118,19 +211,21 @@ func (t realTimer) Stop() bool          { return t.t.Stop() }
 
 // The states of a request. A request is handed to the model only if the
 // batcher moves it from queued to taken; a caller that gives up first moves
-// it to abandoned, and the batcher then never reads its input.
+// it to abandoned, and the batcher then never passes its input on.
 const (
 	queued int32 = iota
 	taken
 	abandoned
 )
 
-type request struct {
-	ctx    context.Context
-	input  []float32
-	state  atomic.Int32
-	copied chan struct{} // closed once input has been copied into a batch
-	resp   chan result   // buffered: the batcher never blocks on a caller
+// request is one Submit.
+type request[In any] struct {
+	ctx     context.Context
+	in      In
+	length  int       // cfg.Length(in), or 0 without it
+	arrived time.Time // when the loop took it
+	state   atomic.Int32
+	resp    chan result // buffered: the batcher never blocks on a caller
 }
 
 type result struct {
@@ -138,248 +233,145 @@ type result struct {
 	err error
 }
 
-// batchRequest is a *request, or a request type that embeds one: what
-// submit, prune, takeLive and batchContext need of the requests of either
-// batcher.
-type batchRequest interface{ base() *request }
+// NewBatcher starts a batcher in front of r. Call Close to stop it. It
+// fails with a [CodeConfig] error when r is nil, cfg.Pick is unknown, or
+// PickNearestLength has no Length.
+func NewBatcher[In any](r BatchRunner[In], cfg BatcherConfig[In]) (*Batcher[In], error) {
+	return newBatcher(r, cfg, realClock{})
+}
 
-func (r *request) base() *request { return r }
+func newBatcher[In any](r BatchRunner[In], cfg BatcherConfig[In], clock batchClock) (*Batcher[In], error) {
+	const op = "onnx.NewBatcher"
+	if r == nil {
+		return nil, errorf(op, CodeConfig, "nil BatchRunner")
+	}
+	cfg, err := cfg.withDefaults(op)
+	if err != nil {
+		return nil, err
+	}
+	b := &Batcher[In]{
+		r:     r,
+		cfg:   cfg,
+		clock: clock,
+		reqs:  make(chan *request[In]),
+		quit:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+	go b.loop()
+	return b, nil
+}
 
-// submit hands req to a batcher's loop through reqs and waits for its
-// result. It fails with a [KindClosed] error once quit is closed. When ctx
-// ends first it returns ctx.Err() at once: a request still queued is
-// abandoned, so the loop never reads its input, and for one already taken
-// it waits only until its input has been copied.
-func submit[R batchRequest](ctx context.Context, op string, reqs chan<- R, quit <-chan struct{}, req R) ([]float32, error) {
-	r := req.base()
-	r.ctx, r.copied, r.resp = ctx, make(chan struct{}), make(chan result, 1)
+// Submit runs the model on one input as part of a batch and returns its
+// row of OutputDim() floats. It is safe for concurrent use; that is the
+// point.
+//
+// An input the runner's Check refuses fails at once and never reaches a
+// batch, so it cannot fail anyone else's: with Check's error when that is
+// an [*itemvec.Error], else with a [CodeInput] error wrapping it.
+//
+// If ctx ends before the row comes, Submit returns ctx.Err(). An input
+// still queued is then dropped at once and never run. An input already
+// handed to the model (RunBatch has been called with it) is the runner's
+// until RunBatch returns, so Submit waits for that and drops the row: the
+// runner never reads in after Submit returns, and the caller may reuse it
+// at once. The batch goes on for the callers still waiting; once all of
+// them have given up its context is cancelled, which stops the model
+// early. A model error is returned, as it is, to every caller in the
+// batch; a runner returning the wrong number or size of rows is a
+// [CodeRuntime] error. After Close, Submit fails with a [CodeClosed] error
+// wrapping [ErrClosed].
+func (b *Batcher[In]) Submit(ctx context.Context, in In) ([]float32, error) {
+	const op = "onnx.Batcher.Submit"
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := b.r.Check(in); err != nil {
+		return nil, inputError(op, err)
+	}
+	req := &request[In]{ctx: ctx, in: in, resp: make(chan result, 1)}
+	if b.cfg.Length != nil {
+		req.length = b.cfg.Length(in)
+	}
 	select {
-	case <-quit:
+	case <-b.quit:
 		return nil, closedError(op, "the batcher")
 	default:
 	}
 	select {
-	case reqs <- req:
+	case b.reqs <- req:
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	case <-quit:
+	case <-b.quit:
 		return nil, closedError(op, "the batcher")
 	}
 	select {
-	case res := <-r.resp:
+	case res := <-req.resp:
+		if err := ctx.Err(); err != nil {
+			return nil, err // ended before the row came, though noticed after
+		}
 		return res.row, res.err
 	case <-ctx.Done():
-		if !r.state.CompareAndSwap(queued, abandoned) && r.state.Load() == taken {
-			<-r.copied
+		if !req.state.CompareAndSwap(queued, abandoned) && req.state.Load() == taken {
+			<-req.resp // the runner may read in until RunBatch returns
 		}
 		return nil, ctx.Err()
 	}
 }
 
-// NewBatcher starts a batcher in front of r. Call Close to stop it.
-func NewBatcher(r Runner, cfg BatcherConfig) *Batcher {
-	return newBatcher(r, cfg, func(d time.Duration) batchTimer { return realTimer{time.NewTimer(d)} })
-}
-
-func newBatcher(r Runner, cfg BatcherConfig, newTimer func(time.Duration) batchTimer) *Batcher {
-	if cfg.MaxBatch <= 0 {
-		cfg.MaxBatch = DefaultMaxBatch
-	}
-	if cfg.MaxWait <= 0 {
-		cfg.MaxWait = DefaultMaxWait
-	}
-	b := &Batcher{
-		r:        r,
-		maxBatch: cfg.MaxBatch,
-		maxWait:  cfg.MaxWait,
-		logger:   loggerOrDefault(cfg.Logger),
-		newTimer: newTimer,
-		reqs:     make(chan *request),
-		quit:     make(chan struct{}),
-		done:     make(chan struct{}),
-	}
-	go b.loop()
-	return b
-}
-
-// Submit runs the model on one item (InputSize() floats) as part of a
-// batch and returns its OutputDim() floats. It is safe for concurrent use;
-// that is the point. The Batcher stops reading input once Submit returns.
-//
-// If ctx ends first Submit returns ctx.Err() at once: an item still queued
-// is never sent to the model, and the row of one already running is
-// dropped. A batch whose callers have all given up is run with a cancelled
-// context. A model error is returned to every caller in the batch. After
-// Close, Submit fails with a [KindClosed] error wrapping [ErrClosed].
-func (b *Batcher) Submit(ctx context.Context, input []float32) ([]float32, error) {
-	const op = "onnx.Batcher.Submit"
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if want := b.r.InputSize(); len(input) != want {
-		return nil, errorf(op, KindInput, "input has %d floats; the model takes %d per item", len(input), want)
-	}
-	return submit(ctx, op, b.reqs, b.quit, &request{input: input})
-}
-
 // Stats returns a snapshot of the counters.
-func (b *Batcher) Stats() BatcherStats {
+func (b *Batcher[In]) Stats() BatcherStats {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.stats
 }
 
-// Close stops taking new items, runs the items already queued without
-// waiting for MaxWait, waits for the running batch to finish and returns.
+// Close stops taking new inputs, runs the inputs already held without
+// waiting for MaxWait, waits for the last batch to finish and returns.
 // Submit calls made after Close fail. Close is idempotent.
-func (b *Batcher) Close() {
+func (b *Batcher[In]) Close() {
 	b.closeOnce.Do(func() { close(b.quit) })
 	<-b.done
 }
 
-func (b *Batcher) loop() {
-	defer close(b.done)
-	pending := make([]*request, 0, b.maxBatch)
-	for {
-		select {
-		case req := <-b.reqs:
-			pending = append(pending, req)
-		case <-b.quit:
-			return
-		}
-		pending = b.collect(pending)
-		b.dispatch(pending)
-		clear(pending)
-		pending = pending[:0]
+// closing reports whether Close has been called.
+func (b *Batcher[In]) closing() bool {
+	select {
+	case <-b.quit:
+		return true
+	default:
+		return false
 	}
 }
 
-// collect adds requests to pending until it holds maxBatch live ones,
-// maxWait has passed, or the batcher is closing.
-func (b *Batcher) collect(pending []*request) []*request {
-	timer := b.newTimer(b.maxWait)
-	defer timer.Stop()
-	for {
-		if len(pending) == b.maxBatch {
-			// Make room for live callers in place of ones that gave up.
-			if pending = prune(pending, b.countDropped); len(pending) == b.maxBatch {
-				return pending
-			}
-		}
-		select {
-		case req := <-b.reqs:
-			pending = append(pending, req)
-		case <-timer.C():
-			return pending
-		case <-b.quit:
-			return pending
-		}
+// inputError is what Submit returns for an input Check refused: Check's
+// error when it is classified, else a [CodeInput] error wrapping it.
+func inputError(op string, err error) error {
+	if _, ok := errors.AsType[*itemvec.Error](err); ok {
+		return err
 	}
+	return newError(op, CodeInput, err)
 }
 
-// prune removes, in place, the requests whose callers have given up,
-// marking each abandoned and calling dropped for it.
-func prune[R batchRequest](reqs []R, dropped func()) []R {
-	live := reqs[:0]
-	for _, req := range reqs {
-		r := req.base()
-		if r.ctx.Err() == nil && r.state.Load() == queued {
-			live = append(live, req)
-			continue
-		}
-		r.state.CompareAndSwap(queued, abandoned)
-		dropped()
+// checkRows fails with a [CodeRuntime] error unless a runner returned n
+// rows of dim floats.
+func checkRows(out [][]float32, n, dim int) error {
+	const op = "onnx.Batcher.Submit"
+	if len(out) != n {
+		return errorf(op, CodeRuntime, "runner returned %d rows for a batch of %d", len(out), n)
 	}
-	clear(reqs[len(live):])
-	return live
+	for i, row := range out {
+		if len(row) != dim {
+			return errorf(op, CodeRuntime, "runner returned %d floats for input %d; want %d", len(row), i, dim)
+		}
+	}
+	return nil
 }
 
-// takeLive returns, in place, the requests of a batch about to run whose
-// callers still wait, each moved from queued to taken; the others are
-// marked abandoned and dropped is called for each.
-func takeLive[R batchRequest](reqs []R, dropped func()) []R {
-	batch := reqs[:0]
-	for _, req := range reqs {
-		r := req.base()
-		if r.ctx.Err() == nil && r.state.CompareAndSwap(queued, taken) {
-			batch = append(batch, req)
-			continue
-		}
-		r.state.CompareAndSwap(queued, abandoned)
-		dropped()
-	}
-	return batch
-}
-
-// dispatch runs one batch and answers its callers.
-func (b *Batcher) dispatch(pending []*request) {
-	batch := takeLive(pending, b.countDropped)
-	n := len(batch)
-	if n == 0 {
-		return
-	}
-	size := b.r.InputSize()
-	if cap(b.inBuf) < n*size {
-		b.inBuf = make([]float32, n*size)
-	}
-	in := b.inBuf[:n*size]
-	for i, req := range batch {
-		copy(in[i*size:], req.input)
-		close(req.copied)
-	}
-
-	ctx, stop := batchContext(batch)
-	start := time.Now()
-	out, err := b.r.Run(ctx, in, n)
-	elapsed := time.Since(start)
-	stop()
-
-	dim := b.r.OutputDim()
-	if err == nil && len(out) != n*dim {
-		err = errorf("onnx.Batcher.Submit", KindRuntime, "runner returned %d floats for a batch of %d×%d", len(out), n, dim)
-	}
-	if err != nil {
-		b.logger.Warn("onnx: batch failed", "items", n, "err", err)
-	}
-	for i, req := range batch {
-		if err != nil {
-			req.resp <- result{err: err}
-			continue
-		}
-		// Full slice expression: a caller appending to its row must not
-		// write into the next caller's.
-		req.resp <- result{row: out[i*dim : (i+1)*dim : (i+1)*dim]}
-	}
-
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.stats.add(n, elapsed, err != nil)
-}
-
-// batchContext returns a context for running batch that is cancelled once
-// every caller in it has given up, and a function to release it.
-func batchContext[R batchRequest](batch []R) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var live atomic.Int64
-	live.Store(int64(len(batch)))
-	stops := make([]func() bool, len(batch))
-	for i, req := range batch {
-		stops[i] = context.AfterFunc(req.base().ctx, func() {
-			if live.Add(-1) == 0 {
-				cancel()
-			}
-		})
-	}
-	return ctx, func() {
-		for _, stop := range stops {
-			stop()
-		}
-		cancel()
-	}
-}
-
-func (b *Batcher) countDropped() {
+func (b *Batcher[In]) countDropped() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.stats.Dropped++
 }
+
+// A Session is a BatchRunner of image tensors, in either build.
+var _ BatchRunner[[]float32] = (*Session)(nil)

@@ -1,10 +1,11 @@
 package onnx
 
 import (
-	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/itemvec/itemvec"
 )
 
 // EnvConfig configures [InitEnvironment].
@@ -39,57 +40,31 @@ type SessionConfig struct {
 // setup puts in .deps/ort/.
 const ORTLibraryName = "libonnxruntime.so.1"
 
+// ORTLibraryEnv names the ONNX Runtime library to load, when set.
+const ORTLibraryEnv = "ITEMVEC_ORT_LIB"
+
 // DefaultLibraryPath says where ONNX Runtime is loaded from when
 // EnvConfig.LibraryPath is empty. The first of these wins:
 //
 //  1. $ITEMVEC_ORT_LIB, as given (it need not exist yet);
-//  2. $ITEMVEC_DEPS/ort/libonnxruntime.so.1, when ITEMVEC_DEPS is set;
-//  3. .deps/ort/libonnxruntime.so.1 in the current directory or the nearest
-//     parent that has it, then the same starting from the directory of the
-//     running executable. This finds the library from anywhere inside the
-//     repository and from bin/itemvec.
+//  2. ort/libonnxruntime.so.1 in the folder make setup fills,
+//     [itemvec.DepsDir]: $ITEMVEC_DEPS when set, else the nearest .deps
+//     above the current directory or the running executable. This finds
+//     the library from anywhere inside the repository and from bin/itemvec.
 //
-// It fails with a [KindConfig] error telling the user to run make setup
-// when none of them applies.
+// It fails with a [CodeConfig] error telling the user to run make setup
+// when ITEMVEC_ORT_LIB is not set and the setup folder has no library.
 func DefaultLibraryPath() (string, error) {
-	if p := os.Getenv("ITEMVEC_ORT_LIB"); p != "" {
+	if p := os.Getenv(ORTLibraryEnv); p != "" {
 		return p, nil
 	}
-	if d := os.Getenv("ITEMVEC_DEPS"); d != "" {
-		return filepath.Join(d, "ort", ORTLibraryName), nil
+	p := filepath.Join(itemvec.DepsDir(), "ort", ORTLibraryName)
+	if _, err := os.Stat(p); err != nil {
+		return "", errorf("onnx.DefaultLibraryPath", CodeConfig,
+			"ONNX Runtime library not found: no %s, and %s is not set; run make setup (or set %s to the folder it filled)",
+			p, ORTLibraryEnv, itemvec.DepsEnv)
 	}
-	rel := filepath.Join(".deps", "ort", ORTLibraryName)
-	var starts []string
-	if wd, err := os.Getwd(); err == nil {
-		starts = append(starts, wd)
-	}
-	if exe, err := os.Executable(); err == nil {
-		starts = append(starts, filepath.Dir(exe))
-	}
-	for _, dir := range starts {
-		if p, ok := findUp(dir, rel); ok {
-			return p, nil
-		}
-	}
-	return "", &Error{Op: "onnx.DefaultLibraryPath", Kind: KindConfig, Err: errors.New(
-		"ONNX Runtime library not found: no " + rel + " above the current directory or the executable, " +
-			"and neither ITEMVEC_ORT_LIB nor ITEMVEC_DEPS is set; run make setup")}
-}
-
-// findUp returns dir/rel, or the same under the nearest parent of dir, if
-// that file exists.
-func findUp(dir, rel string) (string, bool) {
-	for {
-		p := filepath.Join(dir, rel)
-		if _, err := os.Stat(p); err == nil {
-			return p, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
+	return p, nil
 }
 
 func loggerOrDefault(l *slog.Logger) *slog.Logger {

@@ -5,13 +5,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/itemvec/itemvec"
 )
 
 func TestDefaultLibraryPath(t *testing.T) {
 	// A fake repository: <root>/.deps/ort/libonnxruntime.so.1, run from
 	// <root>/cmd/itemvec.
 	root := t.TempDir()
-	lib := filepath.Join(root, ".deps", "ort", ORTLibraryName)
+	deps := filepath.Join(root, ".deps")
+	lib := filepath.Join(deps, "ort", ORTLibraryName)
 	sub := filepath.Join(root, "cmd", "itemvec")
 	for _, dir := range []string{filepath.Dir(lib), sub} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -32,22 +35,23 @@ func TestDefaultLibraryPath(t *testing.T) {
 		wantErr bool
 	}{
 		{name: "ITEMVEC_ORT_LIB wins", ortLib: "/opt/ort/libonnxruntime.so", deps: "/deps", dir: sub, want: "/opt/ort/libonnxruntime.so"},
-		{name: "ITEMVEC_DEPS", deps: "/deps", dir: sub, want: filepath.Join("/deps", "ort", ORTLibraryName)},
+		{name: "ITEMVEC_DEPS", deps: deps, dir: empty, want: lib},
+		{name: "ITEMVEC_DEPS without the library", deps: empty, dir: sub, wantErr: true},
 		{name: "found above the current directory", dir: sub, want: lib},
 		{name: "found in the current directory", dir: root, want: lib},
 		{name: "nowhere", dir: empty, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("ITEMVEC_ORT_LIB", tt.ortLib)
-			t.Setenv("ITEMVEC_DEPS", tt.deps)
+			t.Setenv(ORTLibraryEnv, tt.ortLib)
+			t.Setenv(itemvec.DepsEnv, tt.deps)
 			t.Chdir(tt.dir)
-			if tt.wantErr && executableInRepository() {
+			if tt.wantErr && tt.deps == "" && executableInRepository() {
 				t.Skip("the test binary is inside a directory with .deps/ort")
 			}
 			got, err := DefaultLibraryPath()
 			if tt.wantErr {
-				if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), "run make setup") {
+				if e := assertCode(t, err, CodeConfig); !strings.Contains(e.Error(), "run make setup") {
 					t.Fatalf("error %q does not say to run make setup", e)
 				}
 				return
@@ -59,14 +63,10 @@ func TestDefaultLibraryPath(t *testing.T) {
 	}
 }
 
-// executableInRepository reports whether DefaultLibraryPath would find a
-// library starting from the test binary's directory (go test -c -o inside
-// the repository).
+// executableInRepository reports whether the setup folder lookup, run from
+// a directory without .deps, still finds a library: from the test binary's
+// directory (go test -c -o inside the repository).
 func executableInRepository() bool {
-	exe, err := os.Executable()
-	if err != nil {
-		return false
-	}
-	_, ok := findUp(filepath.Dir(exe), filepath.Join(".deps", "ort", ORTLibraryName))
-	return ok
+	_, err := os.Stat(filepath.Join(itemvec.DepsDir(), "ort", ORTLibraryName))
+	return err == nil
 }

@@ -26,7 +26,7 @@ func ParseDevice(s string) (Device, error) {
 	case DeviceCPU, DeviceCUDA, DeviceAuto:
 		return d, nil
 	}
-	return "", errorf("onnx.ParseDevice", KindConfig, "unknown device %q (want %q, %q or %q)", s, DeviceCPU, DeviceCUDA, DeviceAuto)
+	return "", errorf("onnx.ParseDevice", CodeConfig, "unknown device %q (want %q, %q or %q)", s, DeviceCPU, DeviceCUDA, DeviceAuto)
 }
 
 // String returns the device name.

@@ -19,7 +19,7 @@ func TestParseDevice(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := ParseDevice(tt.in)
 			if tt.wantErr {
-				assertKind(t, err, KindConfig)
+				assertCode(t, err, CodeConfig)
 				return
 			}
 			if err != nil || got != tt.want {

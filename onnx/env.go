@@ -37,7 +37,7 @@ type Environment struct {
 // ORT can be loaded only once per process. A second call with the same
 // library path (or with an empty one that resolves to it) returns a new
 // handle on the already loaded runtime; a call naming a different library
-// while the first is in use fails with a [KindConfig] error. The runtime is
+// while the first is in use fails with a [CodeConfig] error. The runtime is
 // unloaded when every handle and every [Session] created from them has been
 // closed, so closing an Environment never pulls the library from under an
 // open session. This package must be the only user of onnxruntime_go in the
@@ -55,27 +55,27 @@ func InitEnvironment(cfg EnvConfig) (*Environment, error) {
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, &Error{Op: op, Kind: KindConfig, Err: err}
+		return nil, newError(op, CodeConfig, err)
 	}
 	if _, err := os.Stat(abs); err != nil {
-		return nil, errorf(op, KindConfig, "ONNX Runtime library: %w; run make setup or set ITEMVEC_ORT_LIB", err)
+		return nil, errorf(op, CodeConfig, "ONNX Runtime library: %w; run make setup or set ITEMVEC_ORT_LIB", err)
 	}
 
 	ortState.mu.Lock()
 	defer ortState.mu.Unlock()
 	if ortState.refs > 0 {
 		if ortState.libPath != abs {
-			return nil, errorf(op, KindConfig, "ONNX Runtime is already loaded from %s in this process; cannot also load %s", ortState.libPath, abs)
+			return nil, errorf(op, CodeConfig, "ONNX Runtime is already loaded from %s in this process; cannot also load %s", ortState.libPath, abs)
 		}
 		ortState.refs++
 		return &Environment{libPath: abs, version: ort.GetVersion()}, nil
 	}
 	if ort.IsInitialized() {
-		return nil, errorf(op, KindConfig, "onnxruntime_go was initialised outside package onnx; let this package own the ORT environment")
+		return nil, errorf(op, CodeConfig, "onnxruntime_go was initialised outside package onnx; let this package own the ORT environment")
 	}
 	ort.SetSharedLibraryPath(abs)
 	if err := ort.InitializeEnvironment(ort.WithLogLevelWarning()); err != nil {
-		return nil, errorf(op, KindConfig, "loading ONNX Runtime from %s: %w", abs, err)
+		return nil, errorf(op, CodeConfig, "loading ONNX Runtime from %s: %w", abs, err)
 	}
 	ortState.refs = 1
 	ortState.libPath = abs
@@ -99,14 +99,17 @@ func (e *Environment) Close() error {
 		return nil
 	}
 	e.closed = true
-	return releaseORT()
+	if err := releaseORT(); err != nil {
+		return newError("onnx.Environment.Close", CodeRuntime, err)
+	}
+	return nil
 }
 
 // acquire takes a runtime reference on behalf of a new session, failing if
 // this handle has been closed.
 func (e *Environment) acquire(op string) error {
 	if e == nil {
-		return errorf(op, KindConfig, "nil *Environment; call InitEnvironment first")
+		return errorf(op, CodeConfig, "nil *Environment; call InitEnvironment first")
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -129,7 +132,7 @@ func releaseORT() error {
 	}
 	ortState.libPath = ""
 	if err := ort.DestroyEnvironment(); err != nil {
-		return fmt.Errorf("onnx: unloading ONNX Runtime: %w", err)
+		return fmt.Errorf("unloading ONNX Runtime: %w", err)
 	}
 	return nil
 }

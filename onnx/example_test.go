@@ -2,6 +2,7 @@ package onnx_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -12,18 +13,28 @@ import (
 // model returns their sum.
 type sumModel struct{}
 
-func (sumModel) InputSize() int { return 3 }
+func (sumModel) Check(in []float32) error {
+	if len(in) != 3 {
+		return errors.New("want 3 floats")
+	}
+	return nil
+}
+
 func (sumModel) OutputDim() int { return 1 }
-func (sumModel) Run(_ context.Context, input []float32, batch int) ([]float32, error) {
-	out := make([]float32, batch)
-	for i := range batch {
-		out[i] = input[3*i] + input[3*i+1] + input[3*i+2]
+
+func (sumModel) RunBatch(_ context.Context, ins [][]float32) ([][]float32, error) {
+	out := make([][]float32, len(ins))
+	for i, in := range ins {
+		out[i] = []float32{in[0] + in[1] + in[2]}
 	}
 	return out, nil
 }
 
 func ExampleBatcher() {
-	b := onnx.NewBatcher(sumModel{}, onnx.BatcherConfig{MaxBatch: 8})
+	b, err := onnx.NewBatcher(sumModel{}, onnx.BatcherConfig[[]float32]{MaxBatch: 8})
+	if err != nil {
+		panic(err)
+	}
 	defer b.Close()
 
 	// Concurrent callers each submit one item and get their own row back,

@@ -14,9 +14,9 @@ var errNoCgo = errors.New("itemvec was built without cgo (CGO_ENABLED=0); ONNX R
 // no cgo, so none can be created.
 type Environment struct{}
 
-// InitEnvironment fails with a [KindConfig] error: this build has no cgo.
+// InitEnvironment fails with a [CodeConfig] error: this build has no cgo.
 func InitEnvironment(EnvConfig) (*Environment, error) {
-	return nil, &Error{Op: "onnx.InitEnvironment", Kind: KindConfig, Err: errNoCgo}
+	return nil, newError("onnx.InitEnvironment", CodeConfig, errNoCgo)
 }
 
 // LibraryPath returns "": this build has no cgo.
@@ -32,14 +32,24 @@ func (e *Environment) Close() error { return nil }
 // created.
 type Session struct{}
 
-// NewSession fails with a [KindConfig] error: this build has no cgo.
+// NewSession fails with a [CodeConfig] error: this build has no cgo.
 func NewSession(context.Context, *Environment, string, SessionConfig) (*Session, error) {
-	return nil, &Error{Op: "onnx.NewSession", Kind: KindConfig, Err: errNoCgo}
+	return nil, newError("onnx.NewSession", CodeConfig, errNoCgo)
 }
 
-// Run fails with a [KindConfig] error: this build has no cgo.
+// Run fails with a [CodeConfig] error: this build has no cgo.
 func (s *Session) Run(context.Context, []float32, int) ([]float32, error) {
-	return nil, &Error{Op: "onnx.Session.Run", Kind: KindConfig, Err: errNoCgo}
+	return nil, newError("onnx.Session.Run", CodeConfig, errNoCgo)
+}
+
+// Check fails with a [CodeConfig] error: this build has no cgo.
+func (s *Session) Check([]float32) error {
+	return newError("onnx.Session.Check", CodeConfig, errNoCgo)
+}
+
+// RunBatch fails with a [CodeConfig] error: this build has no cgo.
+func (s *Session) RunBatch(context.Context, [][]float32) ([][]float32, error) {
+	return nil, newError("onnx.Session.RunBatch", CodeConfig, errNoCgo)
 }
 
 // Device returns "": this build has no cgo.

@@ -41,7 +41,7 @@ func openSession[S interface{ Close() error }](ctx context.Context, op string, e
 		return none, err
 	}
 	if cfg.IntraOpThreads < 0 || cfg.CUDADeviceID < 0 {
-		return none, errorf(op, KindConfig, "IntraOpThreads (%d) and CUDADeviceID (%d) must not be negative", cfg.IntraOpThreads, cfg.CUDADeviceID)
+		return none, errorf(op, CodeConfig, "IntraOpThreads (%d) and CUDADeviceID (%d) must not be negative", cfg.IntraOpThreads, cfg.CUDADeviceID)
 	}
 	if err := env.acquire(op); err != nil {
 		return none, err
@@ -59,14 +59,14 @@ func openSession[S interface{ Close() error }](ctx context.Context, op string, e
 }
 
 // readModelIO reads the inputs and outputs of the model at modelPath,
-// failing with a [KindConfig] error when the file is missing or unreadable.
+// failing with a [CodeConfig] error when the file is missing or unreadable.
 func readModelIO(op, modelPath string) (inputs, outputs []tensorInfo, err error) {
 	if _, err := os.Stat(modelPath); err != nil {
-		return nil, nil, errorf(op, KindConfig, "model file: %w; run make setup", err)
+		return nil, nil, errorf(op, CodeConfig, "model file: %w; run make setup", err)
 	}
 	in, out, err := ort.GetInputOutputInfo(modelPath)
 	if err != nil {
-		return nil, nil, errorf(op, KindConfig, "reading model %s: %w", modelPath, err)
+		return nil, nil, errorf(op, CodeConfig, "reading model %s: %w", modelPath, err)
 	}
 	return tensorInfos(in), tensorInfos(out), nil
 }
@@ -86,7 +86,7 @@ func tensorInfos(infos []ort.InputOutputInfo) []tensorInfo {
 }
 
 // open loads modelPath, fed inputs and read from outputs, onto device and
-// returns the device it runs on. [DeviceCUDA] fails with a [KindConfig]
+// returns the device it runs on. [DeviceCUDA] fails with a [CodeConfig]
 // error when the CUDA execution provider is not usable; [DeviceAuto] then
 // logs a warning and falls back to the CPU.
 func (o *ortSession) open(op string, env *Environment, modelPath string, inputs, outputs []string, device Device, cfg SessionConfig, logger *slog.Logger) (Device, error) {
@@ -97,13 +97,13 @@ func (o *ortSession) open(op string, env *Environment, modelPath string, inputs,
 		case err == nil:
 			return DeviceCUDA, nil
 		case device == DeviceCUDA:
-			return "", &Error{Op: op, Kind: KindConfig, Err: err}
+			return "", newError(op, CodeConfig, err)
 		default:
 			logger.Warn("onnx: CUDA unavailable, falling back to CPU", "model", modelPath, "reason", err)
 		}
 	}
 	if o.ort, err = openORT(modelPath, inputs, outputs, cfg, "", false); err != nil {
-		return "", errorf(op, KindConfig, "loading model %s: %w", modelPath, err)
+		return "", errorf(op, CodeConfig, "loading model %s: %w", modelPath, err)
 	}
 	return DeviceCPU, nil
 }
@@ -202,17 +202,18 @@ func (o *ortSession) run(ctx context.Context, inputs, outputs []ort.Value) error
 }
 
 // runError is what Run returns when a run failed: ctx.Err() when ctx ended
-// (ORT was asked to stop), else a [KindRuntime] error.
+// (ORT was asked to stop), else a [CodeRuntime] error.
 func runError(ctx context.Context, op string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return ctxErr
 	}
-	return &Error{Op: op, Kind: KindRuntime, Err: err}
+	return newError(op, CodeRuntime, err)
 }
 
 // close frees the ORT session after running calls return and releases the
-// session's hold on the runtime. It is idempotent.
-func (o *ortSession) close() error {
+// session's hold on the runtime. It is idempotent. A failure of ORT to free
+// it is a [CodeRuntime] error of op.
+func (o *ortSession) close(op string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.ort == nil {
@@ -220,5 +221,8 @@ func (o *ortSession) close() error {
 	}
 	destroyErr := o.ort.Destroy()
 	o.ort = nil
-	return errors.Join(destroyErr, releaseORT())
+	if err := errors.Join(destroyErr, releaseORT()); err != nil {
+		return newError(op, CodeRuntime, err)
+	}
+	return nil
 }

@@ -4,8 +4,10 @@ package onnx
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"runtime"
+	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -13,14 +15,16 @@ import (
 // Session is one loaded model on one execution provider. It owns the ORT
 // session, and Close is the only thing that frees it.
 //
-// Run is safe for concurrent use: ORT documents concurrent Run calls on one
-// session as thread-safe, and this type adds nothing shared between calls
-// (each Run creates its own tensors). Close waits for running calls to
-// finish; calls after Close fail with a [KindClosed] error.
+// Run and RunBatch are safe for concurrent use: ORT documents concurrent
+// Run calls on one session as thread-safe, and this type shares nothing
+// between calls but a pool of RunBatch input buffers (each run creates its
+// own tensors). Close waits for running calls to finish; calls after Close
+// fail with a [CodeClosed] error.
 type Session struct {
 	io        modelIO
 	device    Device
 	modelPath string
+	inputs    sync.Pool // *[]float32 batch inputs of RunBatch, reused between batches
 
 	ortSession
 }
@@ -30,11 +34,11 @@ type Session struct {
 // The model must have exactly one float32 input and one float32 output,
 // each with a dynamic batch dimension first and fixed dimensions after it;
 // the per-item input shape and output size are read from the model.
-// Anything else fails with a [KindConfig] error that says what the model
+// Anything else fails with a [CodeConfig] error that says what the model
 // has. The model file is parsed twice: once to read its inputs and outputs
 // on the CPU, and once for the session itself.
 //
-// With [DeviceCUDA] the session fails to start, with a [KindConfig] error
+// With [DeviceCUDA] the session fails to start, with a [CodeConfig] error
 // naming the library that could not be loaded, when the CUDA execution
 // provider is not usable. With [DeviceAuto] the same failure is logged as a
 // warning and the session runs on the CPU; [Session.Device] says which.
@@ -53,7 +57,7 @@ func newSession(op string, env *Environment, modelPath string, device Device, cf
 	}
 	io, err := describeIO(inputs, outputs)
 	if err != nil {
-		return nil, errorf(op, KindConfig, "model %s: %w", modelPath, err)
+		return nil, errorf(op, CodeConfig, "model %s: %w", modelPath, err)
 	}
 	s := &Session{io: io, modelPath: modelPath}
 	if s.device, err = s.open(op, env, modelPath, []string{io.inputName}, []string{io.outputName}, device, cfg, logger); err != nil {
@@ -71,18 +75,18 @@ func newSession(op string, env *Environment, modelPath string, device Device, cf
 //
 // A ctx that is already done returns ctx.Err() without running; one that
 // ends during the run asks ORT to stop and returns ctx.Err(). Wrong sizes
-// fail with a [KindInput] error, a closed session with [KindClosed] and an
-// ORT failure with [KindRuntime].
+// fail with a [CodeInput] error, a closed session with [CodeClosed] and an
+// ORT failure with [CodeRuntime].
 func (s *Session) Run(ctx context.Context, input []float32, batch int) ([]float32, error) {
 	const op = "onnx.Session.Run"
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if maxBatch := maxItemSize / max(s.io.inputSize, s.io.outputDim); batch < 1 || batch > maxBatch {
-		return nil, errorf(op, KindInput, "batch size %d: must be between 1 and %d", batch, maxBatch)
+	if maxBatch := s.maxBatch(); batch < 1 || batch > maxBatch {
+		return nil, errorf(op, CodeInput, "batch size %d: must be between 1 and %d", batch, maxBatch)
 	}
 	if want := batch * s.io.inputSize; len(input) != want {
-		return nil, errorf(op, KindInput, "input has %d floats; a batch of %d needs %d×%d = %d", len(input), batch, batch, s.io.inputSize, want)
+		return nil, errorf(op, CodeInput, "input has %d floats; a batch of %d needs %d×%d = %d", len(input), batch, batch, s.io.inputSize, want)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -94,6 +98,76 @@ func (s *Session) Run(ctx context.Context, input []float32, batch int) ([]float3
 		return nil, runError(ctx, op, err)
 	}
 	return out, nil
+}
+
+// Check reports whether in is one item the model can run: InputSize()
+// floats. It fails with a [CodeInput] error otherwise. With
+// [Session.RunBatch] and [Session.OutputDim] it makes a Session a
+// [BatchRunner] of []float32 for a [Batcher].
+func (s *Session) Check(in []float32) error {
+	if err := s.checkItem(in); err != nil {
+		return newError("onnx.Session.Check", CodeInput, err)
+	}
+	return nil
+}
+
+// checkItem says what is wrong with in as one item.
+func (s *Session) checkItem(in []float32) error {
+	if len(in) != s.io.inputSize {
+		return fmt.Errorf("input has %d floats; the model takes %d per item", len(in), s.io.inputSize)
+	}
+	return nil
+}
+
+// maxBatch is the most items one run may hold, so that no tensor has more
+// than maxItemSize values.
+func (s *Session) maxBatch() int { return maxItemSize / max(s.io.inputSize, s.io.outputDim) }
+
+// RunBatch runs the model on the items ins, each InputSize() floats, and
+// returns one row of OutputDim() floats per item, in order. It copies the
+// items into one input buffer, which it reuses for later batches, and runs
+// them as [Session.Run] does; ins are not kept or read after it returns.
+// The rows share one new slice but are capped, so a caller appending to
+// one cannot write into the next.
+//
+// No items, too many, or an item of the wrong size fail with a
+// [CodeInput] error; the rest is as for Run.
+func (s *Session) RunBatch(ctx context.Context, ins [][]float32) ([][]float32, error) {
+	const op = "onnx.Session.RunBatch"
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if n, maxBatch := len(ins), s.maxBatch(); n < 1 || n > maxBatch {
+		return nil, errorf(op, CodeInput, "%d items: a batch holds between 1 and %d", n, maxBatch)
+	}
+	for i, in := range ins {
+		if err := s.checkItem(in); err != nil {
+			return nil, errorf(op, CodeInput, "item %d: %w", i, err)
+		}
+	}
+	size, n := s.io.inputSize, len(ins)
+	buf, _ := s.inputs.Get().(*[]float32)
+	if buf == nil {
+		buf = new([]float32)
+	}
+	defer s.inputs.Put(buf)
+	if cap(*buf) < n*size {
+		*buf = make([]float32, n*size)
+	}
+	input := (*buf)[:n*size]
+	for i, in := range ins {
+		copy(input[i*size:], in)
+	}
+	out, err := s.Run(ctx, input, n)
+	if err != nil {
+		return nil, err
+	}
+	dim := s.io.outputDim
+	rows := make([][]float32, n)
+	for i := range rows {
+		rows[i] = out[i*dim : (i+1)*dim : (i+1)*dim]
+	}
+	return rows, nil
 }
 
 // runBatch wraps input and out in ORT tensors (no copies: ORT reads input
@@ -146,4 +220,4 @@ func (s *Session) OutputDim() int { return s.io.outputDim }
 
 // Close frees the ORT session after any running Run calls return, and
 // releases the session's hold on the runtime. It is idempotent.
-func (s *Session) Close() error { return s.close() }
+func (s *Session) Close() error { return s.close("onnx.Session.Close") }

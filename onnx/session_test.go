@@ -128,7 +128,7 @@ func TestSessionRunRejectsBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := s.Run(t.Context(), make([]float32, tt.input), tt.batch)
-			if e := assertKind(t, err, KindInput); e.Retryable() {
+			if e := assertCode(t, err, CodeInput); e.Retryable() {
 				t.Error("an input error must not be retryable")
 			}
 		})
@@ -199,6 +199,105 @@ func TestSessionConcurrentRun(t *testing.T) {
 	wg.Wait()
 }
 
+func TestSessionRunBatch(t *testing.T) {
+	s := testSession(t, testEnv(t), writeModel(t, convStandIn(standInK)))
+	// Large, then small: the pooled input buffer is reused.
+	for _, batch := range []int{7, 1, 3} {
+		ins := make([][]float32, batch)
+		for i := range ins {
+			ins[i] = randomInput(uint64(10*batch+i), standInItem)
+		}
+		rows, err := s.RunBatch(t.Context(), ins)
+		if err != nil {
+			t.Fatalf("batch %d: RunBatch: %v", batch, err)
+		}
+		if len(rows) != batch {
+			t.Fatalf("batch %d: %d rows", batch, len(rows))
+		}
+		for i, in := range ins {
+			assertClose(t, rows[i], standInOutput(standInK, in, 1), 1e-4)
+		}
+		if batch > 1 {
+			// Rows are capped: appending to one leaves the next alone.
+			next := rows[1][0]
+			_ = append(rows[0], -1)
+			if rows[1][0] != next {
+				t.Fatal("appending to row 0 changed row 1")
+			}
+		}
+	}
+
+	t.Run("bad item", func(t *testing.T) {
+		ins := [][]float32{make([]float32, standInItem), make([]float32, standInItem-1)}
+		_, err := s.RunBatch(t.Context(), ins)
+		if e := assertCode(t, err, CodeInput); !strings.Contains(e.Error(), "item 1: input has 47 floats; the model takes 48 per item") {
+			t.Fatalf("error %q", e)
+		}
+	})
+	t.Run("no items", func(t *testing.T) {
+		_, err := s.RunBatch(t.Context(), nil)
+		if e := assertCode(t, err, CodeInput); !strings.Contains(e.Error(), "0 items: a batch holds between 1 and") {
+			t.Fatalf("error %q", e)
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		if _, err := s.RunBatch(ctx, [][]float32{make([]float32, standInItem)}); !errors.Is(err, context.Canceled) {
+			t.Fatalf("RunBatch with a cancelled ctx = %v, want context.Canceled", err)
+		}
+	})
+}
+
+func TestSessionCheck(t *testing.T) {
+	s := testSession(t, testEnv(t), writeModel(t, convStandIn(standInK)))
+	if err := s.Check(make([]float32, standInItem)); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	for _, n := range []int{0, standInItem - 1, standInItem + 1} {
+		err := s.Check(make([]float32, n))
+		if e := assertCode(t, err, CodeInput); e.Retryable() || !strings.Contains(e.Error(), fmt.Sprintf("input has %d floats; the model takes 48 per item", n)) {
+			t.Fatalf("Check(%d floats) = %q: want a non-retryable input error", n, e)
+		}
+	}
+}
+
+func TestBatcherWithSession(t *testing.T) {
+	s := testSession(t, testEnv(t), writeModel(t, convStandIn(standInK)))
+	b, err := NewBatcher(s, BatcherConfig[[]float32]{MaxBatch: 4, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const items = 30
+	var wg sync.WaitGroup
+	for i := range items {
+		wg.Go(func() {
+			in := randomInput(uint64(i), standInItem)
+			got, err := b.Submit(t.Context(), in)
+			if err != nil {
+				t.Errorf("item %d: %v", i, err)
+				return
+			}
+			want := standInOutput(standInK, in, 1)
+			for j := range got {
+				if math.Abs(float64(got[j]-want[j])) > 1e-4 || len(got) != len(want) {
+					t.Errorf("item %d: got %v, want %v", i, got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	_, err = b.Submit(t.Context(), make([]float32, standInItem+1))
+	if e := assertCode(t, err, CodeInput); !strings.Contains(e.Error(), "input has 49 floats") {
+		t.Errorf("error %q for a wrong-sized item", e)
+	}
+	b.Close()
+	if st := b.Stats(); st.Items != items || st.Failed != 0 || st.LargestBatch > 4 || st.PaddingEfficiency() != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
 func TestSessionClose(t *testing.T) {
 	env := testEnv(t)
 	s, err := NewSession(t.Context(), env, writeModel(t, convStandIn(standInK)), SessionConfig{Logger: quietLogger()})
@@ -212,7 +311,7 @@ func TestSessionClose(t *testing.T) {
 		t.Fatalf("second Close: %v", err)
 	}
 	_, err = s.Run(t.Context(), make([]float32, standInItem), 1)
-	if assertKind(t, err, KindClosed); !errors.Is(err, ErrClosed) {
+	if assertCode(t, err, CodeClosed); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Run after Close = %v, want ErrClosed", err)
 	}
 }
@@ -237,7 +336,7 @@ func TestSessionOutlivesEnvironmentHandle(t *testing.T) {
 	}
 	assertClose(t, got, standInOutput(standInK, input, 1), 1e-4)
 	_, err = NewSession(t.Context(), env, writeModel(t, convStandIn(standInK)), SessionConfig{Logger: quietLogger()})
-	assertKind(t, err, KindClosed)
+	assertCode(t, err, CodeClosed)
 }
 
 func TestInitEnvironmentTwice(t *testing.T) {
@@ -255,11 +354,11 @@ func TestInitEnvironmentTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := InitEnvironment(EnvConfig{LibraryPath: other, Logger: quietLogger()})
-	if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), "already loaded from") {
+	if e := assertCode(t, err, CodeConfig); !strings.Contains(e.Error(), "already loaded from") {
 		t.Fatalf("error %q does not say ORT is already loaded", e)
 	}
 	_, err = InitEnvironment(EnvConfig{LibraryPath: filepath.Join(filepath.Dir(lib), "missing.so"), Logger: quietLogger()})
-	if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), "run make setup") {
+	if e := assertCode(t, err, CodeConfig); !strings.Contains(e.Error(), "run make setup") {
 		t.Fatalf("error %q does not say to run make setup", e)
 	}
 }
@@ -289,7 +388,7 @@ func TestNewSessionRejectsModels(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := NewSession(t.Context(), env, writeModel(t, tt.model()), SessionConfig{Logger: quietLogger()})
-			if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), tt.want) || e.Retryable() {
+			if e := assertCode(t, err, CodeConfig); !strings.Contains(e.Error(), tt.want) || e.Retryable() {
 				t.Fatalf("error %q: want it to contain %q and not be retryable", e, tt.want)
 			}
 		})
@@ -297,7 +396,7 @@ func TestNewSessionRejectsModels(t *testing.T) {
 
 	t.Run("missing file", func(t *testing.T) {
 		_, err := NewSession(t.Context(), env, filepath.Join(t.TempDir(), "none.onnx"), SessionConfig{Logger: quietLogger()})
-		if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), "run make setup") {
+		if e := assertCode(t, err, CodeConfig); !strings.Contains(e.Error(), "run make setup") {
 			t.Fatalf("error %q does not say to run make setup", e)
 		}
 	})
@@ -307,11 +406,11 @@ func TestNewSessionRejectsModels(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := NewSession(t.Context(), env, path, SessionConfig{Logger: quietLogger()})
-		assertKind(t, err, KindConfig)
+		assertCode(t, err, CodeConfig)
 	})
 	t.Run("unknown device", func(t *testing.T) {
 		_, err := NewSession(t.Context(), env, writeModel(t, convStandIn(standInK)), SessionConfig{Device: "tpu", Logger: quietLogger()})
-		assertKind(t, err, KindConfig)
+		assertCode(t, err, CodeConfig)
 	})
 }
 
@@ -327,7 +426,7 @@ func TestNewSessionCUDAFailsNamingLibrary(t *testing.T) {
 		t.Skip("CUDA provider libraries are installed; see TestSessionCUDA")
 	}
 	_, err := NewSession(t.Context(), env, writeModel(t, convStandIn(standInK)), SessionConfig{Device: DeviceCUDA, Logger: quietLogger()})
-	e := assertKind(t, err, KindConfig)
+	e := assertCode(t, err, CodeConfig)
 	for _, want := range []string{"libonnxruntime_providers_cuda.so", "libonnxruntime_providers_shared.so", "run make setup-gpu"} {
 		if !strings.Contains(e.Error(), want) {
 			t.Errorf("error %q does not mention %q", e, want)

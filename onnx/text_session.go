@@ -17,7 +17,7 @@ import (
 // session, and Close is the only thing that frees it.
 //
 // Run is safe for concurrent use, as for [Session]. Close waits for
-// running calls to finish; calls after Close fail with a [KindClosed]
+// running calls to finish; calls after Close fail with a [CodeClosed]
 // error.
 type TextSession struct {
 	io        textIO
@@ -57,7 +57,7 @@ func (io textIO) inputNames() []string {
 // hidden] output) for mean and cls pooling, and pooler_output or
 // sentence_embedding (or the only float32 [batch, hidden] output) for
 // pooled. Its hidden size must be fixed. Anything else fails with a
-// [KindConfig] error that says what the model has.
+// [CodeConfig] error that says what the model has.
 //
 // Devices work as in [NewSession]: [DeviceCUDA] fails when the CUDA
 // execution provider is not usable, [DeviceAuto] falls back to the CPU
@@ -84,7 +84,7 @@ func newTextSession(op string, env *Environment, modelPath string, spec TextSpec
 	}
 	io, err := describeTextIO(inputs, outputs, spec)
 	if err != nil {
-		return nil, errorf(op, KindConfig, "model %s: %w", modelPath, err)
+		return nil, errorf(op, CodeConfig, "model %s: %w", modelPath, err)
 	}
 	s := &TextSession{io: io, spec: spec, modelPath: modelPath}
 	if s.device, err = s.open(op, env, modelPath, io.inputNames(), []string{io.output}, device, cfg, logger); err != nil {
@@ -184,14 +184,30 @@ func textOutput(outputs []tensorInfo, spec TextSpec, rank int) (tensorInfo, erro
 		spec.Pooling, what, len(fits), infoNames(outputs))
 }
 
+// CheckText reports whether one tokenized text can be run, with a
+// [CodeInput] error saying what is wrong when it cannot. [TextSession.Run]
+// makes the same checks for each of its texts; a caller batching texts
+// checks each before adding it to a batch, so that a bad text fails alone.
+//
+// ids are the token ids, special tokens included: at least one, at most
+// MaxLength, none negative. mask is nil (every token real) or holds one
+// attention mask value per id, 0 or 1, with at least one 1. typeIDs is nil
+// (all 0, which single texts use) or holds one token type id per id, none
+// negative, and all 0 when the model has no token type input.
+func (s *TextSession) CheckText(ids, mask, typeIDs []int64) error {
+	if err := checkText(s.spec.MaxLength, s.io.typeIDs != "", ids, mask, typeIDs); err != nil {
+		return newError("onnx.TextSession.CheckText", CodeInput, err)
+	}
+	return nil
+}
+
 // Run embeds len(ids) texts in one model call and returns one vector of
 // OutputDim() floats per text, in new slices.
 //
-// ids[i] are the token ids of text i (see [TextInput] for what is
-// accepted). masks is nil (every token real) or holds one attention mask
-// per text, where a nil row means all 1; typeIDs likewise, nil meaning all
-// 0, and must be nil or all 0 when the model has no token type input. The
-// batch is padded to its longest text, not to MaxLength, with id 0 and
+// ids[i] are the token ids of text i. masks is nil (every token real) or
+// holds one attention mask per text, where a nil row means all 1; typeIDs
+// likewise, nil meaning all 0. Each text must pass [TextSession.CheckText].
+// The batch is padded to its longest text, not to MaxLength, with id 0 and
 // mask 0; padding changes no vector. Each vector is pooled as the spec
 // says (the mean over mask-1 tokens, the first token, or the model's
 // pooled output) and, with normalize, scaled to unit length. Nothing
@@ -199,9 +215,9 @@ func textOutput(outputs []tensorInfo, spec TextSpec, rank int) (tensorInfo, erro
 //
 // A ctx that is already done returns ctx.Err() without running; one that
 // ends during the run asks ORT to stop and returns ctx.Err(). Bad input
-// fails with a [KindInput] error naming the text, a closed session with
-// [KindClosed] and an ORT failure (including an id outside the model's
-// vocabulary) with [KindRuntime].
+// fails with a [CodeInput] error naming the text, a closed session with
+// [CodeClosed] and an ORT failure (including an id outside the model's
+// vocabulary) with [CodeRuntime].
 func (s *TextSession) Run(ctx context.Context, ids, masks, typeIDs [][]int64) ([][]float32, error) {
 	const op = "onnx.TextSession.Run"
 	if err := ctx.Err(); err != nil {
@@ -209,28 +225,25 @@ func (s *TextSession) Run(ctx context.Context, ids, masks, typeIDs [][]int64) ([
 	}
 	n := len(ids)
 	if n == 0 {
-		return nil, errorf(op, KindInput, "no texts")
+		return nil, errorf(op, CodeInput, "no texts")
 	}
 	if masks != nil && len(masks) != n {
-		return nil, errorf(op, KindInput, "%d texts but %d attention masks", n, len(masks))
+		return nil, errorf(op, CodeInput, "%d texts but %d attention masks", n, len(masks))
 	}
 	if typeIDs != nil && len(typeIDs) != n {
-		return nil, errorf(op, KindInput, "%d texts but %d token type id rows", n, len(typeIDs))
+		return nil, errorf(op, CodeInput, "%d texts but %d token type id rows", n, len(typeIDs))
 	}
 	seq := 0
 	for i := range ids {
-		in := TextInput{IDs: ids[i]}
+		var mask, types []int64
 		if masks != nil {
-			in.AttentionMask = masks[i]
+			mask = masks[i]
 		}
 		if typeIDs != nil {
-			in.TypeIDs = typeIDs[i]
+			types = typeIDs[i]
 		}
-		if err := in.check(s.spec.MaxLength); err != nil {
-			return nil, errorf(op, KindInput, "text %d: %w", i, err)
-		}
-		if s.io.typeIDs == "" && slices.ContainsFunc(in.TypeIDs, func(t int64) bool { return t != 0 }) {
-			return nil, errorf(op, KindInput, "text %d has non-zero token type ids, but the model has no token type input", i)
+		if err := checkText(s.spec.MaxLength, s.io.typeIDs != "", ids[i], mask, types); err != nil {
+			return nil, errorf(op, CodeInput, "text %d: %w", i, err)
 		}
 		seq = max(seq, len(ids[i]))
 	}
@@ -239,7 +252,7 @@ func (s *TextSession) Run(ctx context.Context, ids, masks, typeIDs [][]int64) ([
 		perText *= seq
 	}
 	if n > maxItemSize/perText {
-		return nil, errorf(op, KindInput, "a batch of %d texts of up to %d tokens is too large for one run; split it", n, seq)
+		return nil, errorf(op, CodeInput, "a batch of %d texts of up to %d tokens is too large for one run; split it", n, seq)
 	}
 
 	// Padded inputs: ids 0, mask 0, type 0 after each text.
@@ -368,4 +381,4 @@ func (s *TextSession) Pooling() Pooling { return s.spec.Pooling }
 
 // Close frees the ORT session after any running Run calls return, and
 // releases the session's hold on the runtime. It is idempotent.
-func (s *TextSession) Close() error { return s.close() }
+func (s *TextSession) Close() error { return s.close("onnx.TextSession.Close") }

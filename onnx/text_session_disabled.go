@@ -8,14 +8,19 @@ import "context"
 // can be created.
 type TextSession struct{}
 
-// NewTextSession fails with a [KindConfig] error: this build has no cgo.
+// NewTextSession fails with a [CodeConfig] error: this build has no cgo.
 func NewTextSession(context.Context, *Environment, string, TextSpec, SessionConfig) (*TextSession, error) {
-	return nil, &Error{Op: "onnx.NewTextSession", Kind: KindConfig, Err: errNoCgo}
+	return nil, newError("onnx.NewTextSession", CodeConfig, errNoCgo)
 }
 
-// Run fails with a [KindConfig] error: this build has no cgo.
+// Run fails with a [CodeConfig] error: this build has no cgo.
 func (s *TextSession) Run(context.Context, [][]int64, [][]int64, [][]int64) ([][]float32, error) {
-	return nil, &Error{Op: "onnx.TextSession.Run", Kind: KindConfig, Err: errNoCgo}
+	return nil, newError("onnx.TextSession.Run", CodeConfig, errNoCgo)
+}
+
+// CheckText fails with a [CodeConfig] error: this build has no cgo.
+func (s *TextSession) CheckText([]int64, []int64, []int64) error {
+	return newError("onnx.TextSession.CheckText", CodeConfig, errNoCgo)
 }
 
 // Device returns "": this build has no cgo.

@@ -292,14 +292,14 @@ func TestNewTextSessionRejects(t *testing.T) {
 				s.Close()
 				t.Fatal("NewTextSession succeeded")
 			}
-			if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), tt.wantErr) || e.Retryable() {
+			if e := assertCode(t, err, CodeConfig); !strings.Contains(e.Error(), tt.wantErr) || e.Retryable() {
 				t.Fatalf("error %q: want it to contain %q and not be retryable", e, tt.wantErr)
 			}
 		})
 	}
 	t.Run("unknown device", func(t *testing.T) {
 		_, err := NewTextSession(t.Context(), env, bert, textSpec(PoolingMean, true), SessionConfig{Device: "tpu", Logger: quietLogger()})
-		assertKind(t, err, KindConfig)
+		assertCode(t, err, CodeConfig)
 	})
 }
 
@@ -372,7 +372,7 @@ func TestTextSessionWithoutTokenTypes(t *testing.T) {
 	}
 	zeros[1][0] = 1
 	_, err = bare.Run(t.Context(), texts, nil, zeros)
-	if e := assertKind(t, err, KindInput); !strings.Contains(e.Error(), "no token type input") {
+	if e := assertCode(t, err, CodeInput); !strings.Contains(e.Error(), "no token type input") {
 		t.Fatalf("error %q", e)
 	}
 }
@@ -401,7 +401,7 @@ func TestTextSessionRunRejectsBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := s.Run(t.Context(), tt.ids, tt.masks, tt.types)
-			if e := assertKind(t, err, KindInput); !strings.Contains(e.Error(), tt.wantErrParts) || e.Retryable() {
+			if e := assertCode(t, err, CodeInput); !strings.Contains(e.Error(), tt.wantErrParts) || e.Retryable() {
 				t.Fatalf("error %q: want it to contain %q and not be retryable", e, tt.wantErrParts)
 			}
 		})
@@ -412,7 +412,7 @@ func TestTextSessionRuntimeErrors(t *testing.T) {
 	s := testTextSession(t, testEnv(t), writeBERT(t, standin.Config{}), textSpec(PoolingMean, true))
 	t.Run("id outside the vocabulary", func(t *testing.T) {
 		_, err := s.Run(t.Context(), [][]int64{{101, standin.DefaultVocabSize, 102}}, nil, nil)
-		if e := assertKind(t, err, KindRuntime); !e.Retryable() {
+		if e := assertCode(t, err, CodeRuntime); !e.Retryable() {
 			t.Fatalf("runtime error %q is not retryable", e)
 		}
 	})
@@ -470,7 +470,7 @@ func TestTextSessionClose(t *testing.T) {
 		t.Fatalf("second Close: %v", err)
 	}
 	_, err = s.Run(t.Context(), [][]int64{{1}}, nil, nil)
-	if e := assertKind(t, err, KindClosed); !errors.Is(err, ErrClosed) || !e.Retryable() {
+	if e := assertCode(t, err, CodeClosed); !errors.Is(err, ErrClosed) || !e.Retryable() {
 		t.Fatalf("Run after Close = %v, want a retryable ErrClosed", err)
 	}
 }
@@ -481,7 +481,7 @@ func TestNewTextSessionCUDAFailsNamingLibrary(t *testing.T) {
 		t.Skip("CUDA provider libraries are installed")
 	}
 	_, err := NewTextSession(t.Context(), env, writeModel(t, arithStandIn()), textSpec(PoolingMean, true), SessionConfig{Device: DeviceCUDA, Logger: quietLogger()})
-	if e := assertKind(t, err, KindConfig); !strings.Contains(e.Error(), "run make setup-gpu") {
+	if e := assertCode(t, err, CodeConfig); !strings.Contains(e.Error(), "run make setup-gpu") {
 		t.Fatalf("error %q does not say to run make setup-gpu", e)
 	}
 	s, err := NewTextSession(t.Context(), env, writeModel(t, arithStandIn()), textSpec(PoolingMean, true), SessionConfig{Device: DeviceAuto, Logger: quietLogger()})
@@ -526,31 +526,114 @@ func TestTextSessionCUDA(t *testing.T) {
 	}
 }
 
-func TestTextBatcherWithSession(t *testing.T) {
+// tokens is one tokenized text, as a worker batches them.
+type tokens struct{ ids, mask, typeIDs []int64 }
+
+// textBatchRunner runs tokens on a TextSession in a Batcher, as the
+// worker's adapter does.
+type textBatchRunner struct{ s *TextSession }
+
+func (r textBatchRunner) Check(t tokens) error { return r.s.CheckText(t.ids, t.mask, t.typeIDs) }
+func (r textBatchRunner) OutputDim() int       { return r.s.OutputDim() }
+
+func (r textBatchRunner) RunBatch(ctx context.Context, ins []tokens) ([][]float32, error) {
+	ids := make([][]int64, len(ins))
+	var masks, typeIDs [][]int64
+	for i, in := range ins {
+		ids[i] = in.ids
+		if in.mask != nil {
+			if masks == nil {
+				masks = make([][]int64, len(ins))
+			}
+			masks[i] = in.mask
+		}
+		if in.typeIDs != nil {
+			if typeIDs == nil {
+				typeIDs = make([][]int64, len(ins))
+			}
+			typeIDs[i] = in.typeIDs
+		}
+	}
+	return r.s.Run(ctx, ids, masks, typeIDs)
+}
+
+func TestBatcherWithTextSession(t *testing.T) {
 	s := testTextSession(t, testEnv(t), writeBERT(t, standin.Config{}), textSpec(PoolingMean, true))
 	texts := randomTexts(6, 40, 50)
 	want, err := s.Run(t.Context(), texts, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := NewTextBatcher(s, TextBatcherConfig{MaxBatch: 8, Logger: quietLogger()})
-	var wg sync.WaitGroup
-	for i, text := range texts {
-		wg.Go(func() {
-			got, err := b.Submit(t.Context(), TextInput{IDs: text})
+	for _, pick := range []Pick{PickNearestLength, PickArrival} {
+		t.Run(pick.String(), func(t *testing.T) {
+			b, err := NewBatcher(textBatchRunner{s}, BatcherConfig[tokens]{MaxBatch: 8, Pick: pick,
+				Length: func(t tokens) int { return len(t.ids) }, Logger: quietLogger()})
 			if err != nil {
-				t.Errorf("text %d: %v", i, err)
-				return
+				t.Fatal(err)
 			}
-			if d := maxAbsDiff(t, [][]float32{got}, want[i:i+1]); d > 1e-5 {
-				t.Errorf("text %d: batched vector differs by %g", i, d)
+			var wg sync.WaitGroup
+			for i, text := range texts {
+				wg.Go(func() {
+					in := tokens{ids: text}
+					if i%3 == 0 { // all 1: the same vector as no mask
+						in.mask = slices.Repeat([]int64{1}, len(text))
+					}
+					if i%4 == 0 { // all 0: the same vector as no type ids
+						in.typeIDs = make([]int64, len(text))
+					}
+					got, err := b.Submit(t.Context(), in)
+					if err != nil {
+						t.Errorf("text %d: %v", i, err)
+						return
+					}
+					if d := maxAbsDiff(t, [][]float32{got}, want[i:i+1]); d > 1e-5 {
+						t.Errorf("text %d: batched vector differs by %g", i, d)
+					}
+				})
+			}
+			wg.Wait()
+			_, err = b.Submit(t.Context(), tokens{ids: make([]int64, 129)})
+			if e := assertCode(t, err, CodeInput); !strings.Contains(e.Error(), "at most 128") {
+				t.Errorf("error %q for a text over max_length", e)
+			}
+			b.Close()
+			if st := b.Stats(); st.Items != int64(len(texts)) || st.Failed != 0 || st.PaddingEfficiency() <= 0 || st.PaddingEfficiency() > 1 {
+				t.Errorf("stats %+v, padding efficiency %v", st, st.PaddingEfficiency())
 			}
 		})
 	}
-	wg.Wait()
-	b.Close()
-	if st := b.Stats(); st.Items != int64(len(texts)) || st.Failed != 0 || st.PaddingEfficiency() <= 0 || st.PaddingEfficiency() > 1 {
-		t.Errorf("stats %+v, padding efficiency %v", st, st.PaddingEfficiency())
+}
+
+func TestTextSessionCheckText(t *testing.T) {
+	env := testEnv(t)
+	full := testTextSession(t, env, writeModel(t, arithStandIn()), textSpec(PoolingMean, false))
+	bare := testTextSession(t, env, writeBERT(t, standin.Config{OmitTokenTypeIDs: true}), textSpec(PoolingMean, false))
+	tests := []struct {
+		name             string
+		s                *TextSession
+		ids, mask, types []int64
+		wantErr          string // "" for a text that can run
+	}{
+		{"plain", full, []int64{101, 102}, nil, nil, ""},
+		{"mask and types", full, []int64{101, 7, 102}, []int64{1, 1, 0}, []int64{0, 1, 1}, ""},
+		{"zero types without a type input", bare, []int64{101, 102}, nil, []int64{0, 0}, ""},
+		{"types without a type input", bare, []int64{101, 102}, nil, []int64{0, 1}, "non-zero token type ids, but the model has no token type input"},
+		{"too long", full, make([]int64, 129), nil, nil, "129 token ids; the model takes at most 128 (max_length): truncate when tokenizing"},
+		{"empty", full, nil, nil, nil, "no token ids"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.s.CheckText(tt.ids, tt.mask, tt.types)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("CheckText: %v", err)
+				}
+				return
+			}
+			if e := assertCode(t, err, CodeInput); e.Retryable() || e.Error() != "onnx.TextSession.CheckText: "+tt.wantErr {
+				t.Fatalf("error %q: want a non-retryable input error %q", e, tt.wantErr)
+			}
+		})
 	}
 }
 

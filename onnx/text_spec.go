@@ -55,20 +55,20 @@ type TextSpec struct {
 	Output string `json:"output,omitempty"`
 }
 
-// Validate reports the first thing wrong with t as a [KindConfig] error.
+// Validate reports the first thing wrong with t as a [CodeConfig] error.
 func (t *TextSpec) Validate() error { return t.validate("onnx.TextSpec.Validate") }
 
 // validate checks what [NewTextSession] needs of t.
 func (t *TextSpec) validate(op string) error {
 	if t.MaxLength < 1 || t.MaxLength > MaxTextLength {
-		return errorf(op, KindConfig, "text section: max_length %d: must be between 1 and %d", t.MaxLength, MaxTextLength)
+		return errorf(op, CodeConfig, "text section: max_length %d: must be between 1 and %d", t.MaxLength, MaxTextLength)
 	}
 	if !t.Pooling.valid() {
-		return errorf(op, KindConfig, "text section: pooling %q: want %q, %q or %q", t.Pooling, PoolingMean, PoolingCLS, PoolingPooled)
+		return errorf(op, CodeConfig, "text section: pooling %q: want %q, %q or %q", t.Pooling, PoolingMean, PoolingCLS, PoolingPooled)
 	}
 	names := []string{t.idsInput(), t.maskInput(), t.typeIDsInput()}
 	if names[0] == names[1] || names[0] == names[2] || names[1] == names[2] {
-		return errorf(op, KindConfig, "text section: ids_input, mask_input and type_ids_input must be three different names, got %q", names)
+		return errorf(op, CodeConfig, "text section: ids_input, mask_input and type_ids_input must be three different names, got %q", names)
 	}
 	return nil
 }

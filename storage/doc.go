@@ -35,10 +35,35 @@
 //
 // # Errors
 //
-// Every error this package returns for an I/O or input problem is an *Error
-// carrying an ErrorKind; Error.Retryable tells a worker whether to retry
-// (network trouble, 5xx, throttling, timeouts) or to give up and record a
-// failure (missing object, bad URI, oversized object, access denied).
+// Every error this package returns, a canceled or expired context
+// included, is an *itemvec.Error; only an error of a ScanItems callback
+// comes back as it is. Its Op names the call, e.g. "storage.S3Reader.Get";
+// its Code is one of the Code* constants, the stable reason a worker
+// stores in a failure record; its Kind follows from the code:
+//
+//	bad_uri, object_too_large, rejected      itemvec.KindBadInput
+//	object_missing, bucket_missing           itemvec.KindNotFound
+//	access_denied, corrupt_record            itemvec.KindConfig
+//	unavailable, throttled                   itemvec.KindUnavailable
+//	timeout                                  itemvec.KindTimeout
+//	canceled                                 itemvec.KindCanceled
+//	invalid_input                            itemvec.KindBadInput for the data of a call
+//	                                         (Publish, RecordFailures, a space name),
+//	                                         itemvec.KindConfig for a configuration
+//	                                         NewS3Reader or NewRedisClient refuse
+//
+// So itemvec.IsRetryable tells a worker whether to retry (network trouble,
+// 5xx, throttling, timeouts, cancellation) or to give up and record a
+// failure (missing object, bad URI, oversized object), and a KindConfig
+// error (access denied, a record that breaks the contract) needs an
+// operator. Every network failure is classified, unknown ones as
+// unavailable: none reaches a caller as itemvec.KindInternal.
+//
+// The message starts with what the call was about, an s3:// URI, a Redis
+// key or a redacted Redis URL ("decode vector" or "s3 config" where there
+// is none): "<uri>: <what went wrong> (<server code>)" when the server
+// answered with an error code, else "<uri>: <what went wrong>: <cause>".
+// The cause stays reachable with errors.Is and errors.As.
 //
 // The package does not decode images, run models or fuse vectors, and it
 // never panics on input.

@@ -8,135 +8,133 @@ import (
 	"syscall"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/itemvec/itemvec"
 )
 
-// ErrorKind says what went wrong in a way a caller can branch on. Its string
-// form is a short stable code, suitable as the kind of a failure record.
-type ErrorKind string
-
-// Kinds of errors. The first group is bad input or configuration: retrying
-// the same request cannot help. The second group is transient.
+// Codes of the errors this package returns: the Code of the *itemvec.Error,
+// compared with itemvec.CodeOf. Workers store them in failure records
+// ("<stage>_<code>", see docs/contract.md), so their values never change.
+//
+// Each code has one Kind, except CodeInvalidInput: it is
+// itemvec.KindBadInput when the data given to a call is invalid (Publish of
+// a bad item, a space name that breaks the key layout, RecordFailures with
+// an empty id) and itemvec.KindConfig when NewS3Reader or NewRedisClient
+// refuse their configuration.
 const (
-	KindBadURI      ErrorKind = "bad_uri"          // not a valid s3://bucket/key URI
-	KindNotFound    ErrorKind = "object_missing"   // no object under that key (NoSuchKey, 404)
-	KindNoBucket    ErrorKind = "bucket_missing"   // the bucket does not exist (NoSuchBucket)
-	KindForbidden   ErrorKind = "access_denied"    // credentials or policy refuse the request (403, NOAUTH)
-	KindTooLarge    ErrorKind = "object_too_large" // the object exceeds S3Config.MaxObjectBytes
-	KindBadInput    ErrorKind = "invalid_input"    // the caller passed something the contract cannot store
-	KindCorrupt     ErrorKind = "corrupt_record"   // stored data does not follow the contract
-	KindRejected    ErrorKind = "rejected"         // the server refused the request for another reason (4xx, ERR)
-	KindUnavailable ErrorKind = "unavailable"      // connection refused or reset, 5xx, server loading or read-only
-	KindThrottled   ErrorKind = "throttled"        // the server asked us to slow down (SlowDown, 429, 503)
-	KindTimeout     ErrorKind = "timeout"          // a deadline passed before the server answered
-	KindCanceled    ErrorKind = "canceled"         // the caller's context was canceled
+	// CodeBadURI: not a valid s3://bucket/key URI (KindBadInput).
+	CodeBadURI = "bad_uri"
+	// CodeObjectMissing: no object under that key, NoSuchKey or 404
+	// (KindNotFound).
+	CodeObjectMissing = "object_missing"
+	// CodeBucketMissing: the bucket does not exist, NoSuchBucket
+	// (KindNotFound).
+	CodeBucketMissing = "bucket_missing"
+	// CodeAccessDenied: credentials or policy refuse the request, 403 or
+	// NOAUTH (KindConfig: an operator must fix them).
+	CodeAccessDenied = "access_denied"
+	// CodeObjectTooLarge: the object exceeds S3Config.MaxObjectBytes
+	// (KindBadInput).
+	CodeObjectTooLarge = "object_too_large"
+	// CodeInvalidInput: the caller passed something the contract cannot
+	// store (KindBadInput), or a configuration that cannot work
+	// (KindConfig).
+	CodeInvalidInput = "invalid_input"
+	// CodeCorruptRecord: stored data does not follow the contract
+	// (KindConfig: a deployment problem).
+	CodeCorruptRecord = "corrupt_record"
+	// CodeRejected: the server refused the request for another reason,
+	// another 4xx or ERR reply (KindBadInput).
+	CodeRejected = "rejected"
+	// CodeUnavailable: connection refused or reset, 5xx, server loading or
+	// read-only, or an unclassified client failure (KindUnavailable).
+	CodeUnavailable = "unavailable"
+	// CodeThrottled: the server asked us to slow down, SlowDown or 429
+	// (KindUnavailable).
+	CodeThrottled = "throttled"
+	// CodeTimeout: a deadline passed before the server answered
+	// (KindTimeout).
+	CodeTimeout = "timeout"
+	// CodeCanceled: the caller's context was canceled (KindCanceled).
+	CodeCanceled = "canceled"
 )
 
-// Retryable reports whether an error of this kind may go away if the same
-// request is made again later.
+// codes gives each code its kind and the words its message uses.
 //
-// KindForbidden is not retryable: a 403 or NOAUTH means the credentials or
-// the bucket policy are wrong, which is a configuration problem a retry
-// loop only hides. The one exception is an expired temporary token, which
-// the credential chain refreshes; it is classified as KindUnavailable.
-//
-// KindCanceled is retryable: the work was interrupted (shutdown, task
-// deadline), nothing was wrong with it.
-func (k ErrorKind) Retryable() bool {
-	switch k {
-	case KindUnavailable, KindThrottled, KindTimeout, KindCanceled:
-		return true
-	}
-	return false
+// CodeAccessDenied is not retryable: a 403 or NOAUTH means the credentials
+// or the bucket policy are wrong, which a retry loop only hides. The one
+// exception is an expired temporary token, which the credential chain
+// refreshes; classifyS3 gives it CodeUnavailable.
+var codes = map[string]struct {
+	kind itemvec.Kind
+	what string
+}{
+	CodeBadURI:         {itemvec.KindBadInput, "invalid S3 URI"},
+	CodeObjectMissing:  {itemvec.KindNotFound, "object not found"},
+	CodeBucketMissing:  {itemvec.KindNotFound, "bucket not found"},
+	CodeAccessDenied:   {itemvec.KindConfig, "access denied, check credentials and policy"},
+	CodeObjectTooLarge: {itemvec.KindBadInput, "object too large"},
+	CodeInvalidInput:   {itemvec.KindBadInput, "invalid input"},
+	CodeCorruptRecord:  {itemvec.KindConfig, "stored record does not follow the itemvec contract"},
+	CodeRejected:       {itemvec.KindBadInput, "request rejected"},
+	CodeUnavailable:    {itemvec.KindUnavailable, "service unavailable, retry later"},
+	CodeThrottled:      {itemvec.KindUnavailable, "throttled by the server, retry later"},
+	CodeTimeout:        {itemvec.KindTimeout, "timed out"},
+	CodeCanceled:       {itemvec.KindCanceled, "canceled"},
 }
 
-func (k ErrorKind) describe() string {
-	switch k {
-	case KindBadURI:
-		return "invalid S3 URI"
-	case KindNotFound:
-		return "object not found"
-	case KindNoBucket:
-		return "bucket not found"
-	case KindForbidden:
-		return "access denied, check credentials and policy"
-	case KindTooLarge:
-		return "object too large"
-	case KindBadInput:
-		return "invalid input"
-	case KindCorrupt:
-		return "stored record does not follow the itemvec contract"
-	case KindRejected:
-		return "request rejected"
-	case KindUnavailable:
-		return "service unavailable, retry later"
-	case KindThrottled:
-		return "throttled by the server, retry later"
-	case KindTimeout:
-		return "timed out"
-	case KindCanceled:
-		return "canceled"
-	}
-	return "failed"
+// newError returns the *itemvec.Error of op for code, of the code's kind.
+// subject is what the operation was about (an s3:// URI, a Redis key or
+// key prefix, a redacted Redis URL); where there is none, a few words
+// naming the operation stand in for it. err is the cause and may be nil.
+func newError(op, subject, code string, err error) *itemvec.Error {
+	return &itemvec.Error{Kind: codes[code].kind, Op: op, Code: code, Err: &cause{subject: subject, code: code, err: err}}
 }
 
-// Error is the error type of every fallible operation in this package.
-type Error struct {
-	// Op names the operation: "s3 get", "redis publish", ...
-	Op string
-	// URI is what the operation was about: an s3:// URI, a Redis key or
-	// key prefix, or a redacted Redis URL. It may be empty.
-	URI string
-	// Kind classifies the failure.
-	Kind ErrorKind
-	// Err is the underlying cause; it may be nil.
-	Err error
+// configError is a CodeInvalidInput error of kind itemvec.KindConfig: a
+// configuration a constructor refuses.
+func configError(op, subject string, err error) *itemvec.Error {
+	e := newError(op, subject, CodeInvalidInput, err)
+	e.Kind = itemvec.KindConfig
+	return e
 }
 
-// Error formats as "<uri>: <what went wrong> (<server code>)" when the
-// server answered with an error code, else "<uri>: <what went wrong>: <cause>".
-// The operation name stands in for an empty URI.
-func (e *Error) Error() string {
-	s := e.URI
-	if s == "" {
-		s = e.Op
-	}
-	s += ": " + e.Kind.describe()
-	if e.Err == nil {
+// cause is the message of a storage error, with the underlying error
+// reachable through Unwrap.
+type cause struct {
+	subject string
+	code    string
+	err     error
+}
+
+// Error formats as "<subject>: <what went wrong> (<server code>)" when the
+// server answered with an error code, else "<subject>: <what went wrong>:
+// <cause>", or "<subject>: <what went wrong>" without a cause.
+func (c *cause) Error() string {
+	s := c.subject + ": " + codes[c.code].what
+	if c.err == nil {
 		return s
 	}
-	if api, ok := errors.AsType[smithy.APIError](e.Err); ok && api.ErrorCode() != "" {
+	if api, ok := errors.AsType[smithy.APIError](c.err); ok && api.ErrorCode() != "" {
 		return s + " (" + api.ErrorCode() + ")"
 	}
-	return s + ": " + e.Err.Error()
+	return s + ": " + c.err.Error()
 }
 
-// Unwrap returns the underlying cause.
-func (e *Error) Unwrap() error { return e.Err }
-
-// Retryable reports whether the same request may succeed later; see
-// ErrorKind.Retryable.
-func (e *Error) Retryable() bool { return e.Kind.Retryable() }
-
-// KindOf returns the kind of the first *Error in err's chain, or "" when
-// there is none.
-func KindOf(err error) ErrorKind {
-	if e, ok := errors.AsType[*Error](err); ok {
-		return e.Kind
-	}
-	return ""
-}
+// Unwrap returns the underlying error.
+func (c *cause) Unwrap() error { return c.err }
 
 // classifyTransport classifies errors that are not a server's answer:
 // context expiry and network failures. ok is false when err is neither.
-func classifyTransport(err error) (kind ErrorKind, ok bool) {
+func classifyTransport(err error) (code string, ok bool) {
 	switch {
 	case errors.Is(err, context.Canceled):
-		return KindCanceled, true
+		return CodeCanceled, true
 	case errors.Is(err, context.DeadlineExceeded):
-		return KindTimeout, true
+		return CodeTimeout, true
 	}
 	if netErr, ok := errors.AsType[net.Error](err); ok && netErr.Timeout() {
-		return KindTimeout, true
+		return CodeTimeout, true
 	}
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED),
@@ -144,13 +142,13 @@ func classifyTransport(err error) (kind ErrorKind, ok bool) {
 		errors.Is(err, syscall.EPIPE),
 		errors.Is(err, io.EOF),
 		errors.Is(err, io.ErrUnexpectedEOF):
-		return KindUnavailable, true
+		return CodeUnavailable, true
 	}
 	if _, ok := errors.AsType[*net.OpError](err); ok {
-		return KindUnavailable, true
+		return CodeUnavailable, true
 	}
 	if _, ok := errors.AsType[*net.DNSError](err); ok {
-		return KindUnavailable, true
+		return CodeUnavailable, true
 	}
 	return "", false
 }

@@ -1,4 +1,4 @@
-package storage_test
+package storage
 
 import (
 	"context"
@@ -8,23 +8,32 @@ import (
 
 	"github.com/aws/smithy-go"
 
-	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec"
 )
+
+func noSuchKey() error {
+	return fmt.Errorf("operation error S3: GetObject: %w", &smithy.GenericAPIError{Code: "NoSuchKey", Message: "The specified key does not exist."})
+}
 
 func TestError_Message(t *testing.T) {
 	tests := []struct {
-		err  *storage.Error
+		err  *itemvec.Error
 		want string
 	}{
-		{&storage.Error{Op: "s3 get", URI: "s3://b/k", Kind: storage.KindNotFound,
-			Err: fmt.Errorf("operation error S3: GetObject: %w", &smithy.GenericAPIError{Code: "NoSuchKey", Message: "The specified key does not exist."})},
+		{newError("storage.S3Reader.Get", "s3://b/k", CodeObjectMissing, noSuchKey()),
 			"s3://b/k: object not found (NoSuchKey)"},
-		{&storage.Error{Op: "s3 get", URI: "s3://b/k", Kind: storage.KindTooLarge, Err: errors.New("40 bytes, the limit is 32")},
+		{newError("storage.S3Reader.Get", "s3://b/k", CodeObjectTooLarge, errors.New("40 bytes, the limit is 32")),
 			"s3://b/k: object too large: 40 bytes, the limit is 32"},
-		{&storage.Error{Op: "redis get current", Kind: storage.KindCanceled, Err: context.Canceled},
+		{newError("storage.VectorStore.Current", "redis get current", CodeCanceled, context.Canceled),
 			"redis get current: canceled: context canceled"},
-		{&storage.Error{Op: "s3 get", URI: "s3://b/k", Kind: storage.KindForbidden},
+		{newError("storage.S3Reader.Get", "s3://b/k", CodeAccessDenied, nil),
 			"s3://b/k: access denied, check credentials and policy"},
+		{newError("storage.DecodeVector", "decode vector", CodeCorruptRecord, errors.New("3 bytes is not a whole number of float32s")),
+			"decode vector: stored record does not follow the itemvec contract: 3 bytes is not a whole number of float32s"},
+		{configError("storage.NewS3Reader", "s3 config", errors.New("MaxObjectBytes is -1, want >= 0")),
+			"s3 config: invalid input: MaxObjectBytes is -1, want >= 0"},
+		{newError("storage.S3Reader.Get", "s3://b/k", CodeThrottled, &smithy.GenericAPIError{}),
+			"s3://b/k: throttled by the server, retry later: api error : "},
 	}
 	for _, tc := range tests {
 		if got := tc.err.Error(); got != tc.want {
@@ -33,37 +42,83 @@ func TestError_Message(t *testing.T) {
 	}
 }
 
-func TestErrorKind_Retryable(t *testing.T) {
+func TestCodes_Kind(t *testing.T) {
 	tests := []struct {
-		kind storage.ErrorKind
-		want bool
+		code      string
+		kind      itemvec.Kind
+		retryable bool
 	}{
-		{storage.KindBadURI, false},
-		{storage.KindNotFound, false},
-		{storage.KindNoBucket, false},
-		{storage.KindForbidden, false},
-		{storage.KindTooLarge, false},
-		{storage.KindBadInput, false},
-		{storage.KindCorrupt, false},
-		{storage.KindRejected, false},
-		{storage.KindUnavailable, true},
-		{storage.KindThrottled, true},
-		{storage.KindTimeout, true},
-		{storage.KindCanceled, true},
+		{CodeBadURI, itemvec.KindBadInput, false},
+		{CodeObjectMissing, itemvec.KindNotFound, false},
+		{CodeBucketMissing, itemvec.KindNotFound, false},
+		{CodeAccessDenied, itemvec.KindConfig, false},
+		{CodeObjectTooLarge, itemvec.KindBadInput, false},
+		{CodeInvalidInput, itemvec.KindBadInput, false},
+		{CodeCorruptRecord, itemvec.KindConfig, false},
+		{CodeRejected, itemvec.KindBadInput, false},
+		{CodeUnavailable, itemvec.KindUnavailable, true},
+		{CodeThrottled, itemvec.KindUnavailable, true},
+		{CodeTimeout, itemvec.KindTimeout, true},
+		{CodeCanceled, itemvec.KindCanceled, true},
+	}
+	if len(tests) != len(codes) {
+		t.Fatalf("%d codes tested, the package has %d", len(tests), len(codes))
 	}
 	for _, tc := range tests {
-		if got := tc.kind.Retryable(); got != tc.want {
-			t.Errorf("%s.Retryable() = %v, want %v", tc.kind, got, tc.want)
-		}
+		t.Run(tc.code, func(t *testing.T) {
+			err := newError("storage.Test", "s3://b/k", tc.code, errors.New("cause"))
+			if err.Kind != tc.kind || err.Code != tc.code || err.Op != "storage.Test" {
+				t.Errorf("newError(%s) = kind %s, code %q, op %q; want kind %s", tc.code, err.Kind, err.Code, err.Op, tc.kind)
+			}
+			if codes[tc.code].what == "" {
+				t.Errorf("code %s has no message", tc.code)
+			}
+			if got := itemvec.IsRetryable(err); got != tc.retryable {
+				t.Errorf("IsRetryable(%s) = %v, want %v", tc.code, got, tc.retryable)
+			}
+			if got := itemvec.IsRetryable(fmt.Errorf("wrapped: %w", err)); got != tc.retryable {
+				t.Errorf("IsRetryable(wrapped %s) = %v, want %v", tc.code, got, tc.retryable)
+			}
+		})
 	}
 }
 
-func TestKindOf(t *testing.T) {
-	wrapped := fmt.Errorf("embedding sku-1: %w", &storage.Error{Kind: storage.KindNotFound})
-	if got := storage.KindOf(wrapped); got != storage.KindNotFound {
-		t.Errorf("KindOf(wrapped) = %q, want %q", got, storage.KindNotFound)
+func TestConfigError(t *testing.T) {
+	err := configError("storage.NewRedisClient", "redis://host:6379", errors.New("bad"))
+	if err.Kind != itemvec.KindConfig || err.Code != CodeInvalidInput || err.Op != "storage.NewRedisClient" {
+		t.Errorf("configError = kind %s, code %q, op %q; want config, %s", err.Kind, err.Code, err.Op, CodeInvalidInput)
 	}
-	if got := storage.KindOf(errors.New("plain")); got != "" {
-		t.Errorf("KindOf(plain) = %q, want \"\"", got)
+	if itemvec.IsRetryable(err) {
+		t.Error("a configuration error is retryable")
+	}
+}
+
+func TestError_Chain(t *testing.T) {
+	missing := newError("storage.S3Reader.Get", "s3://b/k", CodeObjectMissing, noSuchKey())
+	wrapped := fmt.Errorf("embedding sku-1: %w", missing)
+	if got := itemvec.KindOf(wrapped); got != itemvec.KindNotFound {
+		t.Errorf("KindOf(wrapped) = %s, want %s", got, itemvec.KindNotFound)
+	}
+	if got := itemvec.CodeOf(wrapped); got != CodeObjectMissing {
+		t.Errorf("CodeOf(wrapped) = %q, want %q", got, CodeObjectMissing)
+	}
+	if api, ok := errors.AsType[smithy.APIError](wrapped); !ok || api.ErrorCode() != "NoSuchKey" {
+		t.Errorf("the S3 API error is not reachable from %v", wrapped)
+	}
+	if got, want := missing.DebugString(), "storage.S3Reader.Get: not_found/object_missing: s3://b/k: object not found (NoSuchKey)"; got != want {
+		t.Errorf("DebugString() = %q, want %q", got, want)
+	}
+
+	canceled := newError("storage.VectorStore.Publish", "itemvec:v1", CodeCanceled, fmt.Errorf("exec: %w", context.Canceled))
+	if !errors.Is(canceled, context.Canceled) {
+		t.Errorf("errors.Is(%v, context.Canceled) = false", canceled)
+	}
+
+	plain := errors.New("plain")
+	if got := itemvec.KindOf(plain); got != itemvec.KindInternal {
+		t.Errorf("KindOf(plain) = %s, want %s", got, itemvec.KindInternal)
+	}
+	if got := itemvec.CodeOf(plain); got != "" {
+		t.Errorf("CodeOf(plain) = %q, want \"\"", got)
 	}
 }

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"fmt"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/storage"
 )
 
@@ -16,7 +17,9 @@ func ExampleParseURI() {
 	fmt.Println(bucket, key, err)
 	_, _, err = storage.ParseURI("https://catalog/photos/sku-1.jpg")
 	fmt.Println(err)
+	fmt.Println(itemvec.KindOf(err), itemvec.CodeOf(err) == storage.CodeBadURI, itemvec.IsRetryable(err))
 	// Output:
 	// catalog photos/sku-1.jpg <nil>
 	// https://catalog/photos/sku-1.jpg: invalid S3 URI: want s3://bucket/key
+	// bad_input true false
 }

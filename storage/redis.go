@@ -121,7 +121,9 @@ type VectorStore struct {
 
 // NewRedisClient returns a client for a redis:// or rediss:// (TLS) URL,
 // e.g. "rediss://:password@host:6380/0"; the password and database number
-// come from the URL. It does not connect: the first command does.
+// come from the URL. It does not connect: the first command does. A URL it
+// cannot use is a CodeInvalidInput error of kind itemvec.KindConfig whose
+// message never contains the password.
 func NewRedisClient(rawURL string) (redis.UniversalClient, error) {
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
@@ -129,7 +131,7 @@ func NewRedisClient(rawURL string) (redis.UniversalClient, error) {
 		if ue, ok := errors.AsType[*url.Error](err); ok {
 			err = ue.Err
 		}
-		return nil, &Error{Op: "redis connect", URI: redactURL(rawURL), Kind: KindBadInput, Err: err}
+		return nil, configError("storage.NewRedisClient", redactURL(rawURL), err)
 	}
 	return redis.NewClient(opts), nil
 }
@@ -157,7 +159,7 @@ func NewVectorStore(rdb redis.UniversalClient, cfg StoreConfig) *VectorStore {
 
 // SetCurrent makes space the active one.
 func (s *VectorStore) SetCurrent(ctx context.Context, space string) error {
-	const op = "redis set current"
+	const op = "storage.VectorStore.SetCurrent"
 	if err := checkSpace(op, space); err != nil {
 		return err
 	}
@@ -174,7 +176,7 @@ func (s *VectorStore) Current(ctx context.Context) (string, error) {
 		return "", nil
 	}
 	if err != nil {
-		return "", redisError("redis get current", CurrentKey, err)
+		return "", redisError("storage.VectorStore.Current", CurrentKey, err)
 	}
 	return space, nil
 }
@@ -182,11 +184,12 @@ func (s *VectorStore) Current(ctx context.Context) (string, error) {
 // Publish writes items to space in one MULTI/EXEC round trip: for each item
 // its hash (deleting the blocks of absent modalities), an "upsert" entry on
 // the update stream, and the removal of any failure record. The batch is
-// validated first; an invalid item fails the whole batch with KindBadInput
-// and nothing is written. Like any MULTI/EXEC, the batch is not rolled back
-// if Redis fails one command at run time (e.g. WRONGTYPE on a foreign key).
+// validated first; an invalid item fails the whole batch with
+// CodeInvalidInput (kind itemvec.KindBadInput) and nothing is written.
+// Like any MULTI/EXEC, the batch is not rolled back if Redis fails one
+// command at run time (e.g. WRONGTYPE on a foreign key).
 func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVector) error {
-	const op = "redis publish"
+	const op = "storage.VectorStore.Publish"
 	if err := checkSpace(op, space); err != nil {
 		return err
 	}
@@ -201,7 +204,7 @@ func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVec
 	for i := range items {
 		it := &items[i]
 		if err := checkItem(it); err != nil {
-			return &Error{Op: op, URI: "itemvec:" + space, Kind: KindBadInput, Err: fmt.Errorf("item %d (id %q): %w", i, it.ID, err)}
+			return newError(op, "itemvec:"+space, CodeInvalidInput, fmt.Errorf("item %d (id %q): %w", i, it.ID, err))
 		}
 		at := it.UpdatedAt
 		if at.IsZero() {
@@ -278,14 +281,16 @@ func checkItem(it *ItemVector) error {
 
 // RecordFailures writes a failure record per item and indexes it by time,
 // in one MULTI/EXEC round trip. A record replaces the item's previous one.
+// A failure without an id is a CodeInvalidInput error (kind
+// itemvec.KindBadInput) and nothing is written.
 func (s *VectorStore) RecordFailures(ctx context.Context, space string, fails []Failure) error {
-	const op = "redis record failures"
+	const op = "storage.VectorStore.RecordFailures"
 	if err := checkSpace(op, space); err != nil {
 		return err
 	}
 	for i, f := range fails {
 		if f.ID == "" {
-			return &Error{Op: op, URI: FailedIndexKey(space), Kind: KindBadInput, Err: fmt.Errorf("failure %d: empty item id", i)}
+			return newError(op, FailedIndexKey(space), CodeInvalidInput, fmt.Errorf("failure %d: empty item id", i))
 		}
 	}
 	if len(fails) == 0 {
@@ -318,9 +323,10 @@ func (s *VectorStore) RecordFailures(ctx context.Context, space string, fails []
 }
 
 // Failures returns up to limit failure records of space, newest first;
-// limit <= 0 means all of them.
+// limit <= 0 means all of them. A record that does not follow the contract
+// is a CodeCorruptRecord error.
 func (s *VectorStore) Failures(ctx context.Context, space string, limit int) ([]Failure, error) {
-	const op = "redis failures"
+	const op = "storage.VectorStore.Failures"
 	if err := checkSpace(op, space); err != nil {
 		return nil, err
 	}
@@ -351,7 +357,7 @@ func (s *VectorStore) Failures(ctx context.Context, space string, limit int) ([]
 		}
 		f, err := decodeFailure(id, m)
 		if err != nil {
-			return nil, &Error{Op: op, URI: FailedKey(space, id), Kind: KindCorrupt, Err: err}
+			return nil, newError(op, FailedKey(space, id), CodeCorruptRecord, err)
 		}
 		fails = append(fails, f)
 	}
@@ -373,9 +379,10 @@ func decodeFailure(id string, m map[string]string) (Failure, error) {
 }
 
 // Get returns the items of space with the given ids, in order, with a nil
-// entry for an id that has no vector. One round trip.
+// entry for an id that has no vector. One round trip. A hash that does not
+// follow the contract is a CodeCorruptRecord error.
 func (s *VectorStore) Get(ctx context.Context, space string, ids ...string) ([]*ItemVector, error) {
-	const op = "redis get"
+	const op = "storage.VectorStore.Get"
 	if err := checkSpace(op, space); err != nil {
 		return nil, err
 	}
@@ -409,7 +416,7 @@ func (s *VectorStore) getKeys(ctx context.Context, op, space string, ids, keys [
 		}
 		it, err := decodeItem(ids[i], m)
 		if err != nil {
-			return nil, &Error{Op: op, URI: keys[i], Kind: KindCorrupt, Err: err}
+			return nil, newError(op, keys[i], CodeCorruptRecord, err)
 		}
 		items[i] = it
 	}
@@ -469,7 +476,7 @@ func decodeItem(id string, m map[string]string) (*ItemVector, error) {
 // published during the scan may or may not be seen. An error from fn stops
 // the scan and is returned as is.
 func (s *VectorStore) ScanItems(ctx context.Context, space string, fn func(*ItemVector) error) error {
-	const op = "redis scan items"
+	const op = "storage.VectorStore.ScanItems"
 	if err := checkSpace(op, space); err != nil {
 		return err
 	}
@@ -523,39 +530,40 @@ func checkSpace(op, space string) error {
 	if ok {
 		return nil
 	}
-	return &Error{Op: op, URI: "itemvec:" + space, Kind: KindBadInput,
-		Err: fmt.Errorf("space name %q: want 1 to 128 letters, digits, '.', '_' or '-'", space)}
+	return newError(op, "itemvec:"+space, CodeInvalidInput,
+		fmt.Errorf("space name %q: want 1 to 128 letters, digits, '.', '_' or '-'", space))
 }
 
+// redisError is the error of op for err, a go-redis failure about key.
 func redisError(op, key string, err error) error {
-	return &Error{Op: op, URI: key, Kind: classifyRedis(err), Err: err}
+	return newError(op, key, classifyRedis(err), err)
 }
 
-// classifyRedis maps a go-redis error to a kind: server replies by their
+// classifyRedis maps a go-redis error to a code: server replies by their
 // error prefix, then context and network failures. Anything else is
-// KindUnavailable.
-func classifyRedis(err error) ErrorKind {
+// CodeUnavailable.
+func classifyRedis(err error) string {
 	if rerr, ok := errors.AsType[redis.Error](err); ok {
-		code, _, _ := strings.Cut(rerr.Error(), " ")
-		switch code {
+		prefix, _, _ := strings.Cut(rerr.Error(), " ")
+		switch prefix {
 		case "LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY",
 			"NOREPLICAS", "MOVED", "ASK", "OOM":
-			return KindUnavailable
+			return CodeUnavailable
 		case "NOAUTH", "WRONGPASS", "NOPERM":
-			return KindForbidden
+			return CodeAccessDenied
 		case "WRONGTYPE":
-			return KindCorrupt
+			return CodeCorruptRecord
 		}
 		if strings.Contains(rerr.Error(), "max number of clients") {
-			return KindUnavailable
+			return CodeUnavailable
 		}
-		return KindRejected
+		return CodeRejected
 	}
 	if errors.Is(err, redis.ErrPoolTimeout) {
-		return KindTimeout
+		return CodeTimeout
 	}
-	if kind, ok := classifyTransport(err); ok {
-		return kind
+	if code, ok := classifyTransport(err); ok {
+		return code
 	}
-	return KindUnavailable
+	return CodeUnavailable
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/storage"
 	"github.com/itemvec/itemvec/storage/redistest"
 )
@@ -346,7 +347,7 @@ func testCurrent(t *testing.T, rdb redis.UniversalClient) {
 	if raw, _ := rdb.Get(ctx, "itemvec:current").Result(); raw != "clip-v2.2024_06" {
 		t.Errorf("itemvec:current = %q", raw)
 	}
-	checkError(t, s.SetCurrent(ctx, "bad:space"), storage.KindBadInput)
+	checkError(t, s.SetCurrent(ctx, "bad:space"), itemvec.KindBadInput, storage.CodeInvalidInput)
 }
 
 func testScan(t *testing.T, rdb redis.UniversalClient) {
@@ -438,10 +439,10 @@ func testInvalidInput(t *testing.T, rdb redis.UniversalClient) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			checkError(t, s.Publish(ctx, tc.space, tc.items), storage.KindBadInput)
+			checkError(t, s.Publish(ctx, tc.space, tc.items), itemvec.KindBadInput, storage.CodeInvalidInput)
 		})
 	}
-	checkError(t, s.RecordFailures(ctx, "v1", []storage.Failure{{Kind: "x"}}), storage.KindBadInput)
+	checkError(t, s.RecordFailures(ctx, "v1", []storage.Failure{{Kind: "x"}}), itemvec.KindBadInput, storage.CodeInvalidInput)
 	if n, err := rdb.DBSize(ctx).Result(); n != 0 || err != nil {
 		t.Errorf("DBSIZE = %d, %v after rejected writes, want 0", n, err)
 	}
@@ -467,7 +468,7 @@ func testCorrupt(t *testing.T, rdb redis.UniversalClient) {
 			}
 			t.Cleanup(func() { rdb.Del(context.Background(), "itemvec:v1:item:bad") })
 			_, err := s.Get(ctx, "v1", "bad")
-			checkError(t, err, storage.KindCorrupt)
+			checkError(t, err, itemvec.KindConfig, storage.CodeCorruptRecord)
 		})
 	}
 }
@@ -475,7 +476,11 @@ func testCorrupt(t *testing.T, rdb redis.UniversalClient) {
 func testCanceled(t *testing.T, rdb redis.UniversalClient) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	checkError(t, newStore(rdb).Publish(ctx, "v1", []storage.ItemVector{item("a", 1)}), storage.KindCanceled)
+	err := newStore(rdb).Publish(ctx, "v1", []storage.ItemVector{item("a", 1)})
+	checkError(t, err, itemvec.KindCanceled, storage.CodeCanceled)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("errors.Is(%v, context.Canceled) = false", err)
+	}
 }
 
 func TestVectorStore_ConnectionRefused(t *testing.T) {
@@ -492,9 +497,9 @@ func TestVectorStore_ConnectionRefused(t *testing.T) {
 	}
 	t.Cleanup(func() { rdb.Close() })
 	s := newStore(rdb)
-	checkError(t, s.Publish(t.Context(), "v1", []storage.ItemVector{item("a", 1)}), storage.KindUnavailable)
+	checkError(t, s.Publish(t.Context(), "v1", []storage.ItemVector{item("a", 1)}), itemvec.KindUnavailable, storage.CodeUnavailable)
 	_, err = s.Current(t.Context())
-	checkError(t, err, storage.KindUnavailable)
+	checkError(t, err, itemvec.KindUnavailable, storage.CodeUnavailable)
 }
 
 func TestNewRedisClient(t *testing.T) {
@@ -542,7 +547,7 @@ func TestNewRedisClient_RejectsBadURLWithoutLeakingPassword(t *testing.T) {
 	} {
 		t.Run(url, func(t *testing.T) {
 			_, err := storage.NewRedisClient(url)
-			checkError(t, err, storage.KindBadInput)
+			checkError(t, err, itemvec.KindConfig, storage.CodeInvalidInput)
 			if strings.Contains(err.Error(), "s3cret") {
 				t.Errorf("error leaks the password: %v", err)
 			}

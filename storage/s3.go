@@ -22,7 +22,7 @@ import (
 const (
 	DefaultS3Region       = "us-east-1"
 	DefaultMaxObjectBytes = 32 << 20
-	DefaultS3Timeout      = time.Minute
+	DefaultS3Timeout      = 30 * time.Second
 )
 
 // S3Config says where S3Reader finds objects and how much it accepts.
@@ -37,7 +37,7 @@ type S3Config struct {
 	// <bucket>.<endpoint>/<key>; most S3-compatible servers need it.
 	PathStyle bool
 	// MaxObjectBytes is the largest object Get returns; anything bigger is
-	// a KindTooLarge error. Zero means DefaultMaxObjectBytes.
+	// a CodeObjectTooLarge error. Zero means DefaultMaxObjectBytes.
 	MaxObjectBytes int64
 	// Timeout bounds one Get, retries included. Zero means
 	// DefaultS3Timeout; a negative value leaves only the caller's context.
@@ -61,16 +61,18 @@ type S3Reader struct {
 
 // NewS3Reader builds a reader from cfg and the standard AWS configuration
 // chain (environment, shared config and credentials files, SSO, web
-// identity, container and instance roles). It does not contact S3.
+// identity, container and instance roles). It does not contact S3. A
+// configuration it cannot use is a CodeInvalidInput error of kind
+// itemvec.KindConfig.
 func NewS3Reader(ctx context.Context, cfg S3Config) (*S3Reader, error) {
-	const op = "s3 config"
+	const op = "storage.NewS3Reader"
 	if cfg.MaxObjectBytes < 0 {
-		return nil, &Error{Op: op, Kind: KindBadInput, Err: fmt.Errorf("MaxObjectBytes is %d, want >= 0", cfg.MaxObjectBytes)}
+		return nil, configError(op, "s3 config", fmt.Errorf("MaxObjectBytes is %d, want >= 0", cfg.MaxObjectBytes))
 	}
 	if cfg.Endpoint != "" {
 		u, err := url.Parse(cfg.Endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, &Error{Op: op, URI: cfg.Endpoint, Kind: KindBadInput, Err: errors.New("S3 endpoint must be an http:// or https:// URL")}
+			return nil, configError(op, cfg.Endpoint, errors.New("S3 endpoint must be an http:// or https:// URL"))
 		}
 	}
 	var opts []func(*config.LoadOptions) error
@@ -85,7 +87,7 @@ func NewS3Reader(ctx context.Context, cfg S3Config) (*S3Reader, error) {
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, &Error{Op: op, Kind: KindBadInput, Err: fmt.Errorf("loading AWS configuration: %w", err)}
+		return nil, configError(op, "s3 config", fmt.Errorf("loading AWS configuration: %w", err))
 	}
 	if awsCfg.Region == "" {
 		awsCfg.Region = DefaultS3Region
@@ -112,10 +114,10 @@ func NewS3Reader(ctx context.Context, cfg S3Config) (*S3Reader, error) {
 
 // ParseURI splits "s3://bucket/key" into its bucket and key. The key is
 // taken verbatim (no percent-decoding) and may contain '/'. A malformed URI
-// is a KindBadURI error.
+// is a CodeBadURI error.
 func ParseURI(uri string) (bucket, key string, err error) {
 	bad := func(why string) error {
-		return &Error{Op: "s3 parse uri", URI: uri, Kind: KindBadURI, Err: errors.New(why)}
+		return newError("storage.ParseURI", uri, CodeBadURI, errors.New(why))
 	}
 	rest, ok := strings.CutPrefix(uri, "s3://")
 	if !ok {
@@ -134,10 +136,11 @@ func ParseURI(uri string) (bucket, key string, err error) {
 }
 
 // Get returns the whole object at uri ("s3://bucket/key"). Objects larger
-// than S3Config.MaxObjectBytes are refused with KindTooLarge, both when the
-// server announces the size and when the body turns out longer.
+// than S3Config.MaxObjectBytes are refused with CodeObjectTooLarge, both
+// when the server announces the size and when the body turns out longer.
+// Every error names uri first and carries one of the package's codes.
 func (r *S3Reader) Get(ctx context.Context, uri string) ([]byte, error) {
-	const op = "s3 get"
+	const op = "storage.S3Reader.Get"
 	bucket, key, err := ParseURI(uri)
 	if err != nil {
 		return nil, err
@@ -149,15 +152,15 @@ func (r *S3Reader) Get(ctx context.Context, uri string) ([]byte, error) {
 	}
 	out, err := r.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
-		return nil, &Error{Op: op, URI: uri, Kind: classifyS3(err), Err: err}
+		return nil, newError(op, uri, classifyS3(err), err)
 	}
 	defer out.Body.Close()
 
 	var buf bytes.Buffer
 	if n := aws.ToInt64(out.ContentLength); n > 0 {
 		if n > r.max {
-			return nil, &Error{Op: op, URI: uri, Kind: KindTooLarge,
-				Err: fmt.Errorf("%d bytes, the limit is %d (S3Config.MaxObjectBytes)", n, r.max)}
+			return nil, newError(op, uri, CodeObjectTooLarge,
+				fmt.Errorf("%d bytes, the limit is %d (S3Config.MaxObjectBytes)", n, r.max))
 		}
 		// ReadFrom wants MinRead spare bytes before each read; without them
 		// it would reallocate and copy the whole object at its end.
@@ -165,63 +168,63 @@ func (r *S3Reader) Get(ctx context.Context, uri string) ([]byte, error) {
 	}
 	n, err := buf.ReadFrom(io.LimitReader(out.Body, r.max+1))
 	if err != nil {
-		kind, ok := classifyTransport(err)
+		code, ok := classifyTransport(err)
 		if !ok {
-			kind = KindUnavailable
+			code = CodeUnavailable
 		}
-		return nil, &Error{Op: op, URI: uri, Kind: kind, Err: fmt.Errorf("reading object body: %w", err)}
+		return nil, newError(op, uri, code, fmt.Errorf("reading object body: %w", err))
 	}
 	if n > r.max {
-		return nil, &Error{Op: op, URI: uri, Kind: KindTooLarge,
-			Err: fmt.Errorf("more than %d bytes (S3Config.MaxObjectBytes)", r.max)}
+		return nil, newError(op, uri, CodeObjectTooLarge,
+			fmt.Errorf("more than %d bytes (S3Config.MaxObjectBytes)", r.max))
 	}
 	return buf.Bytes(), nil
 }
 
-// classifyS3 maps an aws-sdk-go-v2 error to a kind: by S3 error code when
+// classifyS3 maps an aws-sdk-go-v2 error to a code: by S3 error code when
 // the server sent one, then by HTTP status, then by transport failure.
 // Anything else (credential chain or signing trouble, unknown client
-// errors) is KindUnavailable, so that it is retried and then recorded.
-func classifyS3(err error) ErrorKind {
+// errors) is CodeUnavailable, so that it is retried and then recorded.
+func classifyS3(err error) string {
 	if api, ok := errors.AsType[smithy.APIError](err); ok {
 		switch api.ErrorCode() {
 		case "NoSuchKey", "NotFound":
-			return KindNotFound
+			return CodeObjectMissing
 		case "NoSuchBucket":
-			return KindNoBucket
+			return CodeBucketMissing
 		case "AccessDenied", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch",
 			"AllAccessDisabled", "AccountProblem", "InvalidToken":
-			return KindForbidden
+			return CodeAccessDenied
 		case "ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired", "RequestTimeTooSkewed",
 			"InternalError", "ServiceUnavailable":
-			return KindUnavailable
+			return CodeUnavailable
 		case "SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded",
 			"TooManyRequests", "TooManyRequestsException", "RequestThrottled":
-			return KindThrottled
+			return CodeThrottled
 		case "RequestTimeout":
-			return KindTimeout
+			return CodeTimeout
 		case "InvalidBucketName", "KeyTooLongError":
-			return KindBadURI
+			return CodeBadURI
 		}
 	}
 	if resp, ok := errors.AsType[*awshttp.ResponseError](err); ok {
 		switch status := resp.HTTPStatusCode(); {
 		case status == http.StatusNotFound:
-			return KindNotFound
+			return CodeObjectMissing
 		case status == http.StatusForbidden || status == http.StatusUnauthorized:
-			return KindForbidden
+			return CodeAccessDenied
 		case status == http.StatusRequestTimeout:
-			return KindTimeout
+			return CodeTimeout
 		case status == http.StatusTooManyRequests:
-			return KindThrottled
+			return CodeThrottled
 		case status >= 500:
-			return KindUnavailable
+			return CodeUnavailable
 		case status >= 400:
-			return KindRejected
+			return CodeRejected
 		}
 	}
-	if kind, ok := classifyTransport(err); ok {
-		return kind
+	if code, ok := classifyTransport(err); ok {
+		return code
 	}
-	return KindUnavailable
+	return CodeUnavailable
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/storage"
 	"github.com/itemvec/itemvec/storage/s3test"
 )
@@ -62,18 +63,20 @@ func runS3Suite(t *testing.T, srv *s3test.Server) {
 		reader *storage.S3Reader
 		uri    string
 		want   []byte
-		kind   storage.ErrorKind // "" means success
+		kind   itemvec.Kind
+		code   string // "" means success
+		is     error  // when set, errors.Is(err, is) must hold
 	}{
 		{name: "get ok", uri: "s3://itemvec-suite/photos/sku-1.jpg", want: objects["photos/sku-1.jpg"]},
 		{name: "key with spaces and unicode", uri: "s3://itemvec-suite/photos/été 2024/sku 2.png", want: objects["photos/été 2024/sku 2.png"]},
 		{name: "object at the limit", uri: "s3://itemvec-suite/at-limit.bin", want: objects["at-limit.bin"]},
 		{name: "empty object", uri: "s3://itemvec-suite/empty.bin", want: []byte{}},
-		{name: "missing key", uri: "s3://itemvec-suite/photos/nope.jpg", kind: storage.KindNotFound},
-		{name: "missing bucket", uri: "s3://itemvec-no-such-bucket/a.jpg", kind: storage.KindNoBucket},
-		{name: "object over the limit", uri: "s3://itemvec-suite/over-limit.bin", kind: storage.KindTooLarge},
-		{name: "bad uri", uri: "https://itemvec-suite/photos/sku-1.jpg", kind: storage.KindBadURI},
-		{name: "server down", reader: newReader(t, downConfig(t, cfg)), uri: "s3://itemvec-suite/photos/sku-1.jpg", kind: storage.KindUnavailable},
-		{name: "canceled context", ctx: canceled, uri: "s3://itemvec-suite/photos/sku-1.jpg", kind: storage.KindCanceled},
+		{name: "missing key", uri: "s3://itemvec-suite/photos/nope.jpg", kind: itemvec.KindNotFound, code: storage.CodeObjectMissing},
+		{name: "missing bucket", uri: "s3://itemvec-no-such-bucket/a.jpg", kind: itemvec.KindNotFound, code: storage.CodeBucketMissing},
+		{name: "object over the limit", uri: "s3://itemvec-suite/over-limit.bin", kind: itemvec.KindBadInput, code: storage.CodeObjectTooLarge},
+		{name: "bad uri", uri: "https://itemvec-suite/photos/sku-1.jpg", kind: itemvec.KindBadInput, code: storage.CodeBadURI},
+		{name: "server down", reader: newReader(t, downConfig(t, cfg)), uri: "s3://itemvec-suite/photos/sku-1.jpg", kind: itemvec.KindUnavailable, code: storage.CodeUnavailable},
+		{name: "canceled context", ctx: canceled, uri: "s3://itemvec-suite/photos/sku-1.jpg", kind: itemvec.KindCanceled, code: storage.CodeCanceled, is: context.Canceled},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,7 +88,7 @@ func runS3Suite(t *testing.T, srv *s3test.Server) {
 				c = tc.ctx
 			}
 			got, err := r.Get(c, tc.uri)
-			if tc.kind == "" {
+			if tc.code == "" {
 				if err != nil {
 					t.Fatalf("Get(%q): %v", tc.uri, err)
 				}
@@ -94,30 +97,39 @@ func runS3Suite(t *testing.T, srv *s3test.Server) {
 				}
 				return
 			}
-			checkError(t, err, tc.kind)
+			checkError(t, err, tc.kind, tc.code)
 			if !strings.HasPrefix(err.Error(), tc.uri+": ") {
 				t.Errorf("error %q does not start with the URI", err)
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Errorf("errors.Is(%v, %v) = false", err, tc.is)
 			}
 		})
 	}
 }
 
-// checkError fails unless err is a *storage.Error of kind want whose
-// Retryable agrees with the kind.
-func checkError(t *testing.T, err error, want storage.ErrorKind) {
+// checkError fails unless err is an *itemvec.Error of code and kind whose
+// Op names a storage call and whose retryability agrees with the kind.
+func checkError(t *testing.T, err error, kind itemvec.Kind, code string) {
 	t.Helper()
 	if err == nil {
-		t.Fatalf("got no error, want %s", want)
+		t.Fatalf("got no error, want %s/%s", kind, code)
 	}
-	e, ok := errors.AsType[*storage.Error](err)
+	e, ok := errors.AsType[*itemvec.Error](err)
 	if !ok {
-		t.Fatalf("error %v (%T) is not a *storage.Error", err, err)
+		t.Fatalf("error %v (%T) is not an *itemvec.Error", err, err)
 	}
-	if e.Kind != want {
-		t.Fatalf("kind = %s, want %s (error: %v)", e.Kind, want, err)
+	if got := itemvec.CodeOf(err); got != code {
+		t.Fatalf("code = %q, want %q (error: %v)", got, code, err)
 	}
-	if e.Retryable() != want.Retryable() {
-		t.Fatalf("Retryable() = %v for kind %s", e.Retryable(), want)
+	if got := itemvec.KindOf(err); got != kind {
+		t.Fatalf("kind = %s, want %s (error: %v)", got, kind, err)
+	}
+	if !strings.HasPrefix(e.Op, "storage.") {
+		t.Errorf("Op = %q, want a storage call", e.Op)
+	}
+	if got := itemvec.IsRetryable(err); got != kind.Retryable() {
+		t.Fatalf("IsRetryable() = %v for kind %s", got, kind)
 	}
 	t.Logf("got the expected error: %v", err)
 }
@@ -159,7 +171,7 @@ func TestS3Reader_VersityWrongSecret(t *testing.T) {
 	cfg := srv.ReaderConfig()
 	cfg.Credentials = credentials.NewStaticCredentialsProvider(good.AccessKeyID, "not-the-secret", "")
 	_, err = newReader(t, cfg).Get(ctx, "s3://itemvec-auth/a")
-	checkError(t, err, storage.KindForbidden)
+	checkError(t, err, itemvec.KindConfig, storage.CodeAccessDenied)
 }
 
 // TestS3Reader_Classification feeds S3Reader responses no well-behaved test
@@ -178,27 +190,28 @@ func TestS3Reader_Classification(t *testing.T) {
 	tests := []struct {
 		name    string
 		handler http.HandlerFunc
-		kind    storage.ErrorKind
+		kind    itemvec.Kind
+		code    string
 	}{
-		{"503 SlowDown", s3Error(http.StatusServiceUnavailable, "SlowDown"), storage.KindThrottled},
-		{"500 InternalError", s3Error(http.StatusInternalServerError, "InternalError"), storage.KindUnavailable},
-		{"502 without body", s3Error(http.StatusBadGateway, ""), storage.KindUnavailable},
-		{"429 without body", s3Error(http.StatusTooManyRequests, ""), storage.KindThrottled},
-		{"403 AccessDenied", s3Error(http.StatusForbidden, "AccessDenied"), storage.KindForbidden},
-		{"403 without body", s3Error(http.StatusForbidden, ""), storage.KindForbidden},
-		{"400 ExpiredToken", s3Error(http.StatusBadRequest, "ExpiredToken"), storage.KindUnavailable},
-		{"400 InvalidArgument", s3Error(http.StatusBadRequest, "InvalidArgument"), storage.KindRejected},
-		{"404 NoSuchKey", s3Error(http.StatusNotFound, "NoSuchKey"), storage.KindNotFound},
-		{"400 RequestTimeout", s3Error(http.StatusBadRequest, "RequestTimeout"), storage.KindTimeout},
+		{"503 SlowDown", s3Error(http.StatusServiceUnavailable, "SlowDown"), itemvec.KindUnavailable, storage.CodeThrottled},
+		{"500 InternalError", s3Error(http.StatusInternalServerError, "InternalError"), itemvec.KindUnavailable, storage.CodeUnavailable},
+		{"502 without body", s3Error(http.StatusBadGateway, ""), itemvec.KindUnavailable, storage.CodeUnavailable},
+		{"429 without body", s3Error(http.StatusTooManyRequests, ""), itemvec.KindUnavailable, storage.CodeThrottled},
+		{"403 AccessDenied", s3Error(http.StatusForbidden, "AccessDenied"), itemvec.KindConfig, storage.CodeAccessDenied},
+		{"403 without body", s3Error(http.StatusForbidden, ""), itemvec.KindConfig, storage.CodeAccessDenied},
+		{"400 ExpiredToken", s3Error(http.StatusBadRequest, "ExpiredToken"), itemvec.KindUnavailable, storage.CodeUnavailable},
+		{"400 InvalidArgument", s3Error(http.StatusBadRequest, "InvalidArgument"), itemvec.KindBadInput, storage.CodeRejected},
+		{"404 NoSuchKey", s3Error(http.StatusNotFound, "NoSuchKey"), itemvec.KindNotFound, storage.CodeObjectMissing},
+		{"400 RequestTimeout", s3Error(http.StatusBadRequest, "RequestTimeout"), itemvec.KindTimeout, storage.CodeTimeout},
 		{"announced length over the limit", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Length", strconv.Itoa(limit+1))
 			w.Write(make([]byte, limit+1))
-		}, storage.KindTooLarge},
+		}, itemvec.KindBadInput, storage.CodeObjectTooLarge},
 		{"unannounced length over the limit", func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusOK)
 			w.(http.Flusher).Flush() // commits to chunked encoding: no Content-Length
 			w.Write(make([]byte, limit+1))
-		}, storage.KindTooLarge},
+		}, itemvec.KindBadInput, storage.CodeObjectTooLarge},
 		{"body cut short", func(w http.ResponseWriter, _ *http.Request) {
 			conn, buf, err := w.(http.Hijacker).Hijack()
 			if err != nil {
@@ -207,7 +220,7 @@ func TestS3Reader_Classification(t *testing.T) {
 			fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b")
 			buf.Flush()
 			conn.Close()
-		}, storage.KindUnavailable},
+		}, itemvec.KindUnavailable, storage.CodeUnavailable},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -221,7 +234,7 @@ func TestS3Reader_Classification(t *testing.T) {
 				Credentials:    credentials.NewStaticCredentialsProvider("test", "test", ""),
 			})
 			_, err := r.Get(t.Context(), "s3://b/k")
-			checkError(t, err, tc.kind)
+			checkError(t, err, tc.kind, tc.code)
 		})
 	}
 }
@@ -250,7 +263,7 @@ func TestParseURI(t *testing.T) {
 		t.Run(tc.uri, func(t *testing.T) {
 			bucket, key, err := storage.ParseURI(tc.uri)
 			if !tc.ok {
-				checkError(t, err, storage.KindBadURI)
+				checkError(t, err, itemvec.KindBadInput, storage.CodeBadURI)
 				return
 			}
 			if err != nil {
@@ -276,7 +289,7 @@ func TestNewS3Reader_RejectsBadConfig(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.cfg.Credentials = aws.AnonymousCredentials{}
 			_, err := storage.NewS3Reader(t.Context(), tc.cfg)
-			checkError(t, err, storage.KindBadInput)
+			checkError(t, err, itemvec.KindConfig, storage.CodeInvalidInput)
 		})
 	}
 }

@@ -19,11 +19,11 @@ func EncodeVector(v []float32) []byte {
 }
 
 // DecodeVector is the inverse of EncodeVector. A length that is not a
-// multiple of 4 is a KindCorrupt error.
+// multiple of 4 is a CodeCorruptRecord error.
 func DecodeVector(b []byte) ([]float32, error) {
 	v, err := decodeFloats(b)
 	if err != nil {
-		return nil, &Error{Op: "decode vector", Kind: KindCorrupt, Err: err}
+		return nil, newError("storage.DecodeVector", "decode vector", CodeCorruptRecord, err)
 	}
 	return v, nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/storage"
 )
 
@@ -44,6 +45,6 @@ func TestEncodeVector_Golden(t *testing.T) {
 func TestDecodeVector_RejectsPartialFloat(t *testing.T) {
 	for _, n := range []int{1, 2, 3, 5, 7} {
 		_, err := storage.DecodeVector(make([]byte, n))
-		checkError(t, err, storage.KindCorrupt)
+		checkError(t, err, itemvec.KindConfig, storage.CodeCorruptRecord)
 	}
 }

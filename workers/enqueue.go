@@ -3,6 +3,7 @@ package workers
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,39 +17,40 @@ import (
 
 // EnqueueConfig controls how a manifest becomes tasks.
 type EnqueueConfig struct {
-	// Batch is the number of items per task (default 16).
+	// Batch is the number of items per task (default DefaultBatch, 16).
 	Batch int
-	// Queue is the asynq queue (default "default").
+	// Queue is the asynq queue (default DefaultQueue).
 	Queue string
 	// MaxRetry is how often a task is retried before it is archived
-	// (default 5).
+	// (default DefaultMaxRetry, 5; negative means 0).
 	MaxRetry int
 	// DedupWindow is how long a completed task is retained, so enqueueing
-	// the same content again within it is a no-op (default 1h).
+	// the same content again within it is a no-op (default
+	// DefaultDedupWindow, 1h).
 	DedupWindow time.Duration
-	// MaxLineBytes bounds one manifest line (default 1 MiB).
+	// MaxLineBytes bounds one manifest line (default DefaultMaxLineBytes,
+	// 1 MiB).
 	MaxLineBytes int
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
 
-func (c EnqueueConfig) withDefaults() EnqueueConfig {
+// WithDefaults returns a copy of c with zero fields set to their defaults.
+func (c EnqueueConfig) WithDefaults() EnqueueConfig {
 	if c.Batch <= 0 {
-		c.Batch = 16
+		c.Batch = DefaultBatch
 	}
-	if c.Queue == "" {
-		c.Queue = "default"
-	}
+	c.Queue = cmp.Or(c.Queue, DefaultQueue)
 	if c.MaxRetry < 0 {
 		c.MaxRetry = 0
 	} else if c.MaxRetry == 0 {
-		c.MaxRetry = 5
+		c.MaxRetry = DefaultMaxRetry
 	}
 	if c.DedupWindow <= 0 {
-		c.DedupWindow = time.Hour
+		c.DedupWindow = DefaultDedupWindow
 	}
 	if c.MaxLineBytes <= 0 {
-		c.MaxLineBytes = 1 << 20
+		c.MaxLineBytes = DefaultMaxLineBytes
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -85,7 +87,7 @@ type TaskEnqueuer interface {
 // or enqueueing fails; tasks enqueued before that stay enqueued, and running
 // Enqueue again is safe because task ids are derived from content.
 func Enqueue(ctx context.Context, q TaskEnqueuer, manifest io.Reader, cfg EnqueueConfig) (*EnqueueSummary, error) {
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	sum := &EnqueueSummary{}
 	sc := bufio.NewScanner(manifest)
 	sc.Buffer(make([]byte, 64*1024), cfg.MaxLineBytes)
@@ -126,7 +128,7 @@ func Enqueue(ctx context.Context, q TaskEnqueuer, manifest io.Reader, cfg Enqueu
 			sum.Invalid = append(sum.Invalid, LineError{Line: line, Err: fmt.Errorf("not an item: %w", err)})
 			continue
 		}
-		if err := validateItem(it); err != nil {
+		if err := ValidateItem(it); err != nil {
 			sum.Invalid = append(sum.Invalid, LineError{Line: line, Err: err})
 			continue
 		}
@@ -150,13 +152,4 @@ func Enqueue(ctx context.Context, q TaskEnqueuer, manifest io.Reader, cfg Enqueu
 		cfg.Logger.Warn("manifest line skipped", "line", le.Line, "reason", le.Err)
 	}
 	return sum, nil
-}
-
-// jsonLine encodes an item as one manifest line.
-func jsonLine(it Item) ([]byte, error) {
-	b, err := json.Marshal(it)
-	if err != nil {
-		return nil, fmt.Errorf("encode item %s: %w", it.ID, err)
-	}
-	return append(b, '\n'), nil
 }

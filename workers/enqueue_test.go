@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/storage"
 	"github.com/itemvec/itemvec/storage/redistest"
 )
@@ -84,15 +85,12 @@ func TestEnqueueGroupsValidatesAndDeduplicates(t *testing.T) {
 // queue drains.
 func TestServerDrainsQueue(t *testing.T) {
 	redisBackends(t, func(t *testing.T, rdb redis.UniversalClient) {
-		f := newFixture(t)
+		f := newFixture(t, rdb, func(c *Config, _ *pipelineParts) { c.Concurrency = 2 })
 		f.objects.data["s3://b/green.jpg"] = testJPEG(t, color.RGBA{G: 200})
-		// The fixture's store is on its own miniredis; use rdb for everything.
-		f.pipe.cfg.Store = newStoreOn(rdb)
-		srv, mux := NewServer(rdb, &Handler{Pipeline: f.pipe}, ServerConfig{Concurrency: 2})
-		if err := srv.Start(mux); err != nil {
+		if err := f.w.Start(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		defer srv.Shutdown()
+		defer f.w.Shutdown(context.Background())
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		sum, err := Enqueue(ctx, asynq.NewClientFromRedisClient(rdb), strings.NewReader(manifest), EnqueueConfig{Batch: 3})
@@ -102,8 +100,8 @@ func TestServerDrainsQueue(t *testing.T) {
 		if err := waitDrained(ctx, asynq.NewInspectorFromRedisClient(rdb), "default"); err != nil {
 			t.Fatal(err)
 		}
-		store := newStoreOn(rdb)
-		got, err := store.Get(ctx, f.pipe.Space(), "a", "b", "f", "c")
+		store := f.store
+		got, err := store.Get(ctx, f.w.Space(), "a", "b", "f", "c")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +113,7 @@ func TestServerDrainsQueue(t *testing.T) {
 		if got[3] != nil {
 			t.Errorf("zero-byte item c was published")
 		}
-		fails, err := store.Failures(ctx, f.pipe.Space(), 10)
+		fails, err := store.Failures(ctx, f.w.Space(), 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,19 +143,18 @@ func equalInts(a, b []int) bool {
 // reason, the task is archived with it, and its batch-mate is published.
 func TestRetryThenArchive(t *testing.T) {
 	redisBackends(t, func(t *testing.T, rdb redis.UniversalClient) {
-		f := newFixture(t)
-		f.pipe.cfg.Store = newStoreOn(rdb)
-		f.objects.errs = map[string]error{
-			"s3://b/flaky.jpg": &storage.Error{Op: "s3 get", URI: "s3://b/flaky.jpg", Kind: storage.KindUnavailable, Err: errors.New("503 Service Unavailable")},
-		}
-		srv, mux := NewServer(rdb, &Handler{Pipeline: f.pipe}, ServerConfig{
-			Concurrency: 1, PollInterval: 20 * time.Millisecond,
-			RetryDelay: func(int) time.Duration { return 10 * time.Millisecond },
+		f := newFixture(t, rdb, func(c *Config, _ *pipelineParts) {
+			c.Concurrency, c.PollInterval = 1, 20*time.Millisecond
+			c.RetryDelay = func(int) time.Duration { return 10 * time.Millisecond }
 		})
-		if err := srv.Start(mux); err != nil {
+		f.objects.errs = map[string]error{
+			"s3://b/flaky.jpg": &itemvec.Error{Kind: itemvec.KindUnavailable, Op: "storage.S3Reader.Get", Code: storage.CodeUnavailable,
+				Err: errors.New("s3://b/flaky.jpg: service unavailable, retry later: 503 Service Unavailable")},
+		}
+		if err := f.w.Start(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		defer srv.Shutdown()
+		defer f.w.Shutdown(context.Background())
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		m := `{"id":"ok","images":["s3://b/red.jpg"]}
@@ -183,13 +180,32 @@ func TestRetryThenArchive(t *testing.T) {
 		if len(archived) != 1 || archived[0].Retried != 2 || !strings.Contains(archived[0].LastErr, "503 Service Unavailable") {
 			t.Fatalf("archived %+v, want one task retried twice with the S3 reason", archived)
 		}
-		store := newStoreOn(rdb)
-		fails, _ := store.Failures(ctx, f.pipe.Space(), 10)
+		store := f.store
+		fails, _ := store.Failures(ctx, f.w.Space(), 10)
 		if len(fails) != 1 || fails[0].ID != "flaky" || !strings.Contains(fails[0].Reason, "gave up after 3 attempts") {
 			t.Errorf("failures %+v", fails)
 		}
-		if got, _ := store.Get(ctx, f.pipe.Space(), "ok"); got[0] == nil {
+		if got, _ := store.Get(ctx, f.w.Space(), "ok"); got[0] == nil {
 			t.Error("the good item of the archived task was not published")
 		}
 	})
+}
+
+// waitDrained polls the queue until nothing is pending, running, scheduled
+// or waiting for a retry.
+func waitDrained(ctx context.Context, insp *asynq.Inspector, queue string) error {
+	for {
+		info, err := insp.GetQueueInfo(queue)
+		if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+			return err
+		}
+		if info != nil && info.Pending+info.Active+info.Scheduled+info.Retry == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }

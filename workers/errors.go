@@ -1,39 +1,29 @@
 package workers
 
 import (
-	"context"
-	"errors"
+	"fmt"
 	"strings"
 
-	"github.com/itemvec/itemvec/extract"
-	"github.com/itemvec/itemvec/fusion"
-	"github.com/itemvec/itemvec/onnx"
-	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec"
 )
 
-// retryable reports whether err is worth another attempt. Every typed error in
-// itemvec says so through a Retryable method; an error that does not is
-// treated as retryable, because an unknown failure is more often a transient
-// one than a property of the input, and asynq bounds the retries anyway.
-func retryable(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	var r interface{ Retryable() bool }
-	if errors.As(err, &r) {
-		return r.Retryable()
-	}
-	return true
-}
+// Stages of the pipeline, as they appear first in a failure record's kind
+// ("<stage>_<code>", docs/contract.md).
+const (
+	StageValidate = "validate"
+	StageFetch    = "fetch"
+	StageDecode   = "decode"
+	StageEncode   = "encode"
+	StageText     = "text"
+	StageFuse     = "fuse"
+)
 
-// ItemError is the failure of one item of a task.
+// ItemError is the failure of one item of a task: where it failed and why.
+// Its cause is an itemvec error (or the task's ctx.Err()); the worker
+// branches on the cause's kind, never on the package it came from.
 type ItemError struct {
 	ItemID string
-	// Stage is where it failed: "validate", "fetch", "decode", "encode",
-	// "fuse" or "publish".
+	// Stage is where it failed: one of the Stage constants.
 	Stage string
 	// URI is the object involved, if any.
 	URI string
@@ -55,37 +45,48 @@ func (e *ItemError) Error() string {
 
 func (e *ItemError) Unwrap() error { return e.Err }
 
-// Retryable reports whether another attempt may succeed.
-func (e *ItemError) Retryable() bool { return retryable(e.Err) }
+// Retryable reports whether another attempt may succeed: the cause's
+// itemvec.IsRetryable. An unclassified cause is not retried (it is a bug;
+// see package itemvec).
+func (e *ItemError) Retryable() bool { return itemvec.IsRetryable(e.Err) }
 
-// Kind is a short machine-readable code such as "fetch_not_found" or
-// "decode_corrupt", stored with the failure record in Redis.
-func (e *ItemError) Kind() string {
-	if k := causeKind(e.Err); k != "" {
-		return e.Stage + "_" + k
+// Code is the short machine-readable kind of the failure stored in Redis:
+// the stage, then the cause's itemvec code when it has one, e.g.
+// "fetch_object_missing" or "decode_corrupt"; "<stage>_internal" for an
+// unclassified cause.
+func (e *ItemError) Code() string {
+	if c := itemvec.CodeOf(e.Err); c != "" {
+		return e.Stage + "_" + c
+	}
+	if itemvec.KindOf(e.Err) == itemvec.KindInternal {
+		return e.Stage + "_" + itemvec.KindInternal.String()
 	}
 	return e.Stage
 }
 
-// causeKind is the short code of the typed error in err's chain, if any.
-func causeKind(err error) string {
-	if e, ok := errors.AsType[*storage.Error](err); ok {
-		return string(e.Kind)
-	}
-	if e, ok := errors.AsType[*extract.Error](err); ok {
-		return string(e.Reason)
-	}
-	if e, ok := errors.AsType[*fusion.Error](err); ok {
-		return strings.ReplaceAll(string(e.Kind), " ", "_")
-	}
-	if e, ok := errors.AsType[*onnx.Error](err); ok {
-		return string(e.Kind)
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "timeout"
-	}
-	if errors.Is(err, context.Canceled) {
-		return "canceled"
-	}
-	return ""
+// RetryError says some items of a task failed in a way another attempt may
+// fix. Final means this was the last attempt: the items were recorded as
+// failed and the task is to be archived. Its message names the first few.
+type RetryError struct {
+	Items []*ItemError
+	Final bool
 }
+
+func (e *RetryError) Error() string {
+	msg := fmt.Sprintf("%d item(s) failed with retryable errors", len(e.Items))
+	if e.Final {
+		msg = fmt.Sprintf("gave up on %d item(s) after the last attempt (recorded as failed)", len(e.Items))
+	}
+	for i, it := range e.Items {
+		if i == 3 {
+			msg += "; …"
+			break
+		}
+		msg += "; " + it.Error()
+	}
+	return msg
+}
+
+// Retryable is always true: asynq retries the task, and on the last
+// attempt archives it with this message.
+func (e *RetryError) Retryable() bool { return true }

@@ -5,15 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/extract"
 	"github.com/itemvec/itemvec/fusion"
-	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/storage"
 )
 
@@ -24,7 +23,7 @@ type ObjectReader interface {
 }
 
 // ImageEncoder turns one prepared image tensor into an embedding; concurrent
-// calls may be batched. *onnx.Batcher satisfies it.
+// calls may be batched. The worker's *onnx.Batcher satisfies it.
 type ImageEncoder interface {
 	Submit(ctx context.Context, input []float32) ([]float32, error)
 }
@@ -37,83 +36,49 @@ type VectorStore interface {
 	Get(ctx context.Context, space string, ids ...string) ([]*storage.ItemVector, error)
 }
 
-// PipelineConfig wires a Pipeline. Objects, Encoder, Store, ImageModel and
-// Fusion are required.
-type PipelineConfig struct {
-	Objects ObjectReader
-	Encoder ImageEncoder
-	Store   VectorStore
-	// ImageModel says how images are prepared for the encoder.
-	ImageModel *onnx.ModelSpec
-	// Text embeds product texts; nil leaves the text block empty.
-	Text TextEncoder
-	// Fusion is the versioned spec; its Space names the Redis key space.
-	Fusion *fusion.Spec
-	// Limits bound image bytes and pixels; zero means extract's defaults.
-	Limits extract.Limits
-	// ItemParallelism bounds how many items of one task are in flight at
-	// once (default 64). Items run concurrently so the micro-batcher sees
-	// full batches even with few worker goroutines.
-	ItemParallelism int
-	// Logger defaults to slog.Default().
-	Logger *slog.Logger
-	// Now defaults to time.Now.
-	Now func() time.Time
+// pipelineParts are what a pipeline runs: the worker's models, or
+// stand-ins in tests. All but text and store are required.
+type pipelineParts struct {
+	objects   ObjectReader
+	image     ImageEncoder
+	imageSpec extract.ImageSpec
+	text      TextEncoder // nil: no text block
+	store     VectorStore // nil: embedOne only
+	fusion    *fusion.Spec
 }
 
-// Pipeline runs items through fetch -> decode+prep -> inference -> fusion ->
-// publish. It is safe for concurrent use.
-type Pipeline struct {
-	cfg   PipelineConfig
-	prep  extract.ImageSpec
-	fuser *fusion.Fuser
-	space string
-	log   *slog.Logger
-	stats *Stats
+// pipeline runs items through fetch -> decode+prep -> inference -> fusion
+// -> publish. It is safe for concurrent use; a Worker has one, and every
+// path that embeds an item (tasks, itemvec embed) goes through it.
+type pipeline struct {
+	pipelineParts
+	fuser       *fusion.Fuser
+	limits      extract.Limits
+	parallelism int
+	space       string
+	log         *slog.Logger
+	now         func() time.Time
+	stats       *Stats
 }
 
-// NewPipeline checks cfg and returns a Pipeline.
-func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
-	switch {
-	case cfg.Objects == nil:
-		return nil, errors.New("workers: PipelineConfig.Objects is nil")
-	case cfg.Encoder == nil:
-		return nil, errors.New("workers: PipelineConfig.Encoder is nil")
-	case cfg.Store == nil:
-		return nil, errors.New("workers: PipelineConfig.Store is nil")
-	case cfg.ImageModel == nil || cfg.ImageModel.Image == nil:
-		return nil, errors.New("workers: PipelineConfig.ImageModel has no image section")
-	case cfg.Fusion == nil:
-		return nil, errors.New("workers: PipelineConfig.Fusion is nil")
-	}
-	if cfg.ItemParallelism <= 0 {
-		cfg.ItemParallelism = 64
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	fuser, err := fusion.NewFuser(cfg.Fusion)
+// newPipeline validates and hashes the fusion spec once and returns a
+// pipeline; cfg has its defaults applied.
+func newPipeline(parts pipelineParts, cfg Config) (*pipeline, error) {
+	fuser, err := fusion.NewFuser(parts.fusion)
 	if err != nil {
 		return nil, err
 	}
-	return &Pipeline{
-		cfg:   cfg,
-		prep:  cfg.ImageModel.Image.WithDefaults(),
-		fuser: fuser,
-		space: cfg.Fusion.Space(),
-		log:   cfg.Logger,
-		stats: &Stats{},
+	return &pipeline{
+		pipelineParts: parts,
+		fuser:         fuser,
+		limits:        cfg.Limits,
+		parallelism:   cfg.ItemParallelism,
+		space:         parts.fusion.Space(),
+		log:           cfg.Logger,
+		now:           cfg.Now,
+		stats:         &Stats{},
 	}, nil
 }
-
-// Space is the Redis key space this pipeline writes to.
-func (p *Pipeline) Space() string { return p.space }
-
-// Stats returns the pipeline's cumulative per-stage counters.
-func (p *Pipeline) Stats() *Stats { return p.stats }
 
 // Attempt describes which try of a task this is.
 type Attempt struct {
@@ -141,11 +106,24 @@ type Result struct {
 	Retry []*ItemError
 }
 
+// Embedding is what embedding one item produced: the vector the worker
+// stores and the model outputs it was fused from.
+type Embedding struct {
+	// Vector is what the worker publishes for the item.
+	Vector *storage.ItemVector
+	// Image is the image model's output (before fusion); nil without an
+	// image. ImageURI is the image that was embedded.
+	Image    []float32
+	ImageURI string
+	// Text is what the text model was given and returned.
+	Text TextEmbedding
+}
+
 // Process embeds and publishes items. A bad item never stops the others. The
 // error is non-nil when the task should be retried (some item failed in a
 // retryable way, or publishing failed), or when the last attempt still had
 // such items (a final *RetryError: the task is to be archived).
-func (p *Pipeline) Process(ctx context.Context, items []Item, at Attempt) (*Result, error) {
+func (p *pipeline) Process(ctx context.Context, items []Item, at Attempt) (*Result, error) {
 	res := &Result{}
 	work := make([]Item, 0, len(items))
 	hashes := make(map[string]string, len(items))
@@ -153,15 +131,15 @@ func (p *Pipeline) Process(ctx context.Context, items []Item, at Attempt) (*Resu
 	var failed []*ItemError
 	for _, it := range items {
 		if err := validateID(it.ID); err != nil {
-			failed = append(failed, &ItemError{ItemID: it.ID, Stage: "validate", Err: err, unkeyed: true})
+			failed = append(failed, &ItemError{ItemID: it.ID, Stage: StageValidate, Err: err, unkeyed: true})
 			continue
 		}
 		if seen[it.ID] {
-			failed = append(failed, &ItemError{ItemID: it.ID, Stage: "validate", Err: errDuplicateID, unkeyed: true})
+			failed = append(failed, &ItemError{ItemID: it.ID, Stage: StageValidate, Err: errDuplicateID(), unkeyed: true})
 			continue
 		}
-		if err := validateItem(it); err != nil {
-			failed = append(failed, &ItemError{ItemID: it.ID, Stage: "validate", Err: err})
+		if err := ValidateItem(it); err != nil {
+			failed = append(failed, &ItemError{ItemID: it.ID, Stage: StageValidate, Err: err})
 			continue
 		}
 		seen[it.ID] = true
@@ -172,23 +150,23 @@ func (p *Pipeline) Process(ctx context.Context, items []Item, at Attempt) (*Resu
 		work, res.UpToDate = p.skipUpToDate(ctx, work, hashes)
 	}
 
-	vecs := make([]*storage.ItemVector, len(work))
+	embs := make([]*Embedding, len(work))
 	errs := make([]*ItemError, len(work))
-	sem := make(chan struct{}, p.cfg.ItemParallelism)
+	sem := make(chan struct{}, p.parallelism)
 	var wg sync.WaitGroup
 	for i := range work {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			vecs[i], errs[i] = p.embed(ctx, work[i], hashes[work[i].ID])
+			embs[i], errs[i] = p.embed(ctx, work[i], hashes[work[i].ID])
 		}()
 	}
 	wg.Wait()
 
 	var ready []storage.ItemVector
 	var gaveUp []*ItemError
-	for i, v := range vecs {
+	for i, e := range embs {
 		if errs[i] != nil {
 			switch {
 			case !errs[i].Retryable():
@@ -201,14 +179,14 @@ func (p *Pipeline) Process(ctx context.Context, items []Item, at Attempt) (*Resu
 			}
 			continue
 		}
-		ready = append(ready, *v)
+		ready = append(ready, *e.Vector)
 	}
 	if len(ready) > 0 {
 		start := time.Now()
-		err := p.cfg.Store.Publish(ctx, p.space, ready)
+		err := p.store.Publish(ctx, p.space, ready)
 		p.stats.Publish.add(time.Since(start), len(ready))
 		if err != nil {
-			return res, fmt.Errorf("publish %d vectors to space %s: %w", len(ready), p.space, err)
+			return res, itemvec.Wrap("workers.publish", fmt.Errorf("publish %d vectors to space %s: %w", len(ready), p.space, err))
 		}
 		for _, v := range ready {
 			res.Published = append(res.Published, v.ID)
@@ -216,13 +194,18 @@ func (p *Pipeline) Process(ctx context.Context, items []Item, at Attempt) (*Resu
 	}
 	if len(failed) > 0 {
 		if recs := p.failureRecords(failed, at); len(recs) > 0 {
-			if err := p.cfg.Store.RecordFailures(ctx, p.space, recs); err != nil {
-				return res, fmt.Errorf("record %d item failures: %w", len(recs), err)
+			if err := p.store.RecordFailures(ctx, p.space, recs); err != nil {
+				return res, itemvec.Wrap("workers.recordFailures", fmt.Errorf("record %d item failures: %w", len(recs), err))
 			}
 		}
 		res.Failed = failed
 		for _, f := range failed {
-			p.log.Warn("item failed", "task", at.Task, "item", f.ItemID, "kind", f.Kind(), "reason", f.Error())
+			if itemvec.KindOf(f.Err) == itemvec.KindInternal {
+				p.log.Error("item failed with an unclassified error: this is a bug in itemvec, please report it",
+					"task", at.Task, "item", f.ItemID, "kind", f.Code(), "reason", f.Error())
+				continue
+			}
+			p.log.Warn("item failed", "task", at.Task, "item", f.ItemID, "kind", f.Code(), "reason", f.Error())
 		}
 	}
 	if len(res.Retry) > 0 {
@@ -236,34 +219,8 @@ func (p *Pipeline) Process(ctx context.Context, items []Item, at Attempt) (*Resu
 	return res, nil
 }
 
-// RetryError says some items of a task failed in a way another attempt may
-// fix. Final means this was the last attempt: the items were recorded as
-// failed and the task is to be archived. Its message names the first few.
-type RetryError struct {
-	Items []*ItemError
-	Final bool
-}
-
-func (e *RetryError) Error() string {
-	msg := fmt.Sprintf("%d item(s) failed with retryable errors", len(e.Items))
-	if e.Final {
-		msg = fmt.Sprintf("gave up on %d item(s) after the last attempt (recorded as failed)", len(e.Items))
-	}
-	for i, it := range e.Items {
-		if i == 3 {
-			msg += "; …"
-			break
-		}
-		msg += "; " + it.Error()
-	}
-	return msg
-}
-
-// Retryable is always true.
-func (e *RetryError) Retryable() bool { return true }
-
-func (p *Pipeline) failureRecords(failed []*ItemError, at Attempt) []storage.Failure {
-	now := p.cfg.Now()
+func (p *pipeline) failureRecords(failed []*ItemError, at Attempt) []storage.Failure {
+	now := p.now()
 	out := make([]storage.Failure, 0, len(failed))
 	for _, f := range failed {
 		if f.unkeyed {
@@ -274,7 +231,7 @@ func (p *Pipeline) failureRecords(failed []*ItemError, at Attempt) []storage.Fai
 			reason = fmt.Sprintf("gave up after %d attempts: %s", at.Retry+1, reason)
 		}
 		out = append(out, storage.Failure{
-			ID: f.ItemID, Kind: f.Kind(), Reason: reason, URI: f.URI,
+			ID: f.ItemID, Kind: f.Code(), Reason: reason, URI: f.URI,
 			Task: at.Task, Attempt: at.Retry + 1, At: now,
 		})
 	}
@@ -284,12 +241,12 @@ func (p *Pipeline) failureRecords(failed []*ItemError, at Attempt) []storage.Fai
 // skipUpToDate drops items whose published content hash already matches, so a
 // retried task does not redo the work its earlier attempt finished. A lookup
 // failure is not fatal: the items are simply processed again.
-func (p *Pipeline) skipUpToDate(ctx context.Context, work []Item, hashes map[string]string) (todo []Item, skipped []string) {
+func (p *pipeline) skipUpToDate(ctx context.Context, work []Item, hashes map[string]string) (todo []Item, skipped []string) {
 	ids := make([]string, len(work))
 	for i, it := range work {
 		ids[i] = it.ID
 	}
-	have, err := p.cfg.Store.Get(ctx, p.space, ids...)
+	have, err := p.store.Get(ctx, p.space, ids...)
 	if err != nil {
 		p.log.Warn("cannot check published vectors; processing every item again", "err", err)
 		return work, nil
@@ -305,38 +262,37 @@ func (p *Pipeline) skipUpToDate(ctx context.Context, work []Item, hashes map[str
 }
 
 // embed runs one item through every stage but publishing.
-func (p *Pipeline) embed(ctx context.Context, it Item, hash string) (*storage.ItemVector, *ItemError) {
-	var image []float32
+func (p *pipeline) embed(ctx context.Context, it Item, hash string) (*Embedding, *ItemError) {
+	e := &Embedding{}
 	if len(it.Images) > 0 {
 		tensor, uri, ierr := p.prepareFirstImage(ctx, it)
 		if ierr != nil {
 			return nil, ierr
 		}
 		start := time.Now()
-		emb, err := p.cfg.Encoder.Submit(ctx, tensor)
+		emb, err := p.image.Submit(ctx, tensor)
 		p.stats.Inference.add(time.Since(start), 1)
 		if err != nil {
-			return nil, &ItemError{ItemID: it.ID, Stage: "encode", URI: uri, Err: err}
+			return nil, &ItemError{ItemID: it.ID, Stage: StageEncode, URI: uri, Err: err}
 		}
-		image = emb
+		e.Image, e.ImageURI = emb, uri
 	}
-	var text []float32
-	if p.cfg.Text != nil && it.Text != nil {
+	if p.text != nil && it.Text != nil {
 		start := time.Now()
-		emb, err := p.cfg.Text.EmbedText(ctx, it.Text)
+		te, err := p.text.EmbedText(ctx, it.Text)
 		p.stats.Text.add(time.Since(start), 1)
 		if err != nil {
-			return nil, &ItemError{ItemID: it.ID, Stage: "text", Err: err}
+			return nil, &ItemError{ItemID: it.ID, Stage: StageText, Err: err}
 		}
-		text = emb
+		e.Text = te
 	}
 	start := time.Now()
-	v, err := p.fuser.Fuse(fusion.Inputs{Image: image, Text: text, Behavior: it.Behavior})
+	v, err := p.fuser.Fuse(fusion.Inputs{Image: e.Image, Text: e.Text.Vector, Behavior: it.Behavior})
 	p.stats.Fusion.add(time.Since(start), 1)
 	if err != nil {
-		return nil, &ItemError{ItemID: it.ID, Stage: "fuse", Err: err}
+		return nil, &ItemError{ItemID: it.ID, Stage: StageFuse, Err: err}
 	}
-	return &storage.ItemVector{
+	e.Vector = &storage.ItemVector{
 		ID:          it.ID,
 		Vector:      v.Values,
 		Blocks:      v.Blocks,
@@ -344,14 +300,28 @@ func (p *Pipeline) embed(ctx context.Context, it Item, hash string) (*storage.It
 		SpecID:      v.SpecID,
 		SpecHash:    v.SpecHash,
 		ContentHash: hash,
-		UpdatedAt:   p.cfg.Now(),
-	}, nil
+		UpdatedAt:   p.now(),
+	}
+	return e, nil
+}
+
+// embedOne validates one item and embeds it without publishing: what
+// itemvec embed shows.
+func (p *pipeline) embedOne(ctx context.Context, it Item) (*Embedding, error) {
+	if err := ValidateItem(it); err != nil {
+		return nil, &ItemError{ItemID: it.ID, Stage: StageValidate, Err: err}
+	}
+	e, ierr := p.embed(ctx, it, p.contentHash(it))
+	if ierr != nil {
+		return nil, ierr
+	}
+	return e, nil
 }
 
 // prepareFirstImage fetches and prepares the item's images in order and
 // returns the first that works. When none does, the error of the first image
 // is returned, unless a later one failed retryably (then retrying may help).
-func (p *Pipeline) prepareFirstImage(ctx context.Context, it Item) ([]float32, string, *ItemError) {
+func (p *pipeline) prepareFirstImage(ctx context.Context, it Item) ([]float32, string, *ItemError) {
 	var first, retry *ItemError
 	for _, uri := range it.Images {
 		tensor, ierr := p.prepareImage(ctx, it.ID, uri)
@@ -374,18 +344,18 @@ func (p *Pipeline) prepareFirstImage(ctx context.Context, it Item) ([]float32, s
 	return nil, "", first
 }
 
-func (p *Pipeline) prepareImage(ctx context.Context, id, uri string) ([]float32, *ItemError) {
+func (p *pipeline) prepareImage(ctx context.Context, id, uri string) ([]float32, *ItemError) {
 	start := time.Now()
-	data, err := p.cfg.Objects.Get(ctx, uri)
+	data, err := p.objects.Get(ctx, uri)
 	p.stats.Fetch.add(time.Since(start), 1)
 	if err != nil {
-		return nil, &ItemError{ItemID: id, Stage: "fetch", URI: uri, Err: err}
+		return nil, &ItemError{ItemID: id, Stage: StageFetch, URI: uri, Err: err}
 	}
 	start = time.Now()
-	tensor, err := extract.PrepareImage(data, p.prep, p.cfg.Limits)
+	tensor, err := extract.PrepareImage(data, p.imageSpec, p.limits)
 	p.stats.Decode.add(time.Since(start), 1)
 	if err != nil {
-		return nil, &ItemError{ItemID: id, Stage: "decode", URI: uri, Err: err}
+		return nil, &ItemError{ItemID: id, Stage: StageDecode, URI: uri, Err: err}
 	}
 	return tensor, nil
 }
@@ -393,7 +363,7 @@ func (p *Pipeline) prepareImage(ctx context.Context, id, uri string) ([]float32,
 // contentHash identifies what a vector was computed from: the item as
 // submitted and the fusion spec (which names the models). Recommenders can
 // use it to tell whether a vector changed; retries use it to skip work.
-func (p *Pipeline) contentHash(it Item) string {
+func (p *pipeline) contentHash(it Item) string {
 	b, _ := json.Marshal(it) // an Item always marshals: plain fields and maps with string keys
 	h := sha256.New()
 	h.Write([]byte(p.fuser.Hash()))

@@ -7,6 +7,8 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io"
+	"log/slog"
 	"math"
 	"strings"
 	"sync"
@@ -17,9 +19,10 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/fusion"
-	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec/workers/modelspec"
 )
 
 // fakeObjects serves objects from a map; errs overrides per URI.
@@ -42,7 +45,8 @@ func (f *fakeObjects) Get(_ context.Context, uri string) ([]byte, error) {
 	}
 	b, ok := f.data[uri]
 	if !ok {
-		return nil, &storage.Error{Op: "s3 get", URI: uri, Kind: storage.KindNotFound}
+		return nil, &itemvec.Error{Kind: itemvec.KindNotFound, Op: "storage.S3Reader.Get", Code: storage.CodeObjectMissing,
+			Err: errors.New(uri + ": object not found")}
 	}
 	return b, nil
 }
@@ -85,18 +89,25 @@ func testJPEG(t *testing.T, c color.RGBA) []byte {
 	return buf.Bytes()
 }
 
+// fixture is a Worker assembled exactly as New assembles one, around
+// stand-in models: fake objects and the mean encoder, the built-in image
+// spec's preparation and fusion spec v1, on Redis rdb (a fresh miniredis
+// when nil). edit, when given, changes the config before assembly.
 type fixture struct {
 	objects *fakeObjects
-	encoder *meanEncoder
+	encoder ImageEncoder
 	store   *storage.VectorStore
-	pipe    *Pipeline
+	w       *Worker
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, rdb redis.UniversalClient, edit ...func(*Config, *pipelineParts)) *fixture {
 	t.Helper()
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	if rdb == nil {
+		mr := miniredis.RunT(t)
+		c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		t.Cleanup(func() { c.Close() })
+		rdb = c
+	}
 	f := &fixture{
 		objects: &fakeObjects{data: map[string][]byte{
 			"s3://b/red.jpg":  testJPEG(t, color.RGBA{R: 220, G: 20, B: 20}),
@@ -107,16 +118,26 @@ func newFixture(t *testing.T) *fixture {
 		encoder: &meanEncoder{},
 		store:   storage.NewVectorStore(rdb, storage.StoreConfig{}),
 	}
-	p, err := NewPipeline(PipelineConfig{
-		Objects: f.objects, Encoder: f.encoder, Store: f.store,
-		ImageModel: onnx.DefaultImageSpec(), Fusion: fusion.DefaultSpec(),
-	})
+	cfg := Config{Redis: rdb, Logger: quietLogger()}
+	parts := pipelineParts{objects: f.objects, image: f.encoder,
+		imageSpec: modelspec.DefaultImage().Image.WithDefaults(), fusion: fusion.DefaultSpec()}
+	for _, e := range edit {
+		e(&cfg, &parts)
+	}
+	f.encoder = parts.image
+	w, err := assemble(t.Context(), cfg.WithDefaults(), parts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.pipe = p
+	t.Cleanup(func() { w.Close() })
+	f.w = w
 	return f
 }
+
+// calls is how many times the fixture's mean encoder ran.
+func (f *fixture) calls() int64 { return f.encoder.(*meanEncoder).calls.Load() }
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func behavior() *fusion.Behavior {
 	return &fusion.Behavior{Price: 19.9, Rating: 4.2, Devices: map[string]fusion.DeviceCounters{
@@ -130,7 +151,7 @@ func item(id string, images ...string) Item {
 }
 
 func TestProcessPublishesGoodItemsAndRecordsBadOnes(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, nil)
 	ctx := context.Background()
 	items := []Item{
 		item("good-red", "s3://b/red.jpg"),
@@ -144,7 +165,7 @@ func TestProcessPublishesGoodItemsAndRecordsBadOnes(t *testing.T) {
 		{ID: "", Images: []string{"s3://b/red.jpg"}},
 		item("bad-uri", "http://example/x.jpg"),
 	}
-	res, err := f.pipe.Process(ctx, items, Attempt{Task: "t1", MaxRetry: 3})
+	res, err := f.w.Process(ctx, items, Attempt{Task: "t1", MaxRetry: 3})
 	if err != nil {
 		t.Fatalf("Process: %v", err)
 	}
@@ -152,7 +173,7 @@ func TestProcessPublishesGoodItemsAndRecordsBadOnes(t *testing.T) {
 	if !sameSet(res.Published, wantPublished) {
 		t.Errorf("published %v, want %v", res.Published, wantPublished)
 	}
-	got, err := f.store.Get(ctx, f.pipe.Space(), wantPublished...)
+	got, err := f.store.Get(ctx, f.w.Space(), wantPublished...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +192,7 @@ func TestProcessPublishesGoodItemsAndRecordsBadOnes(t *testing.T) {
 		t.Errorf("behaviour-only item has modalities %v", got[3].Modalities)
 	}
 
-	fails, err := f.store.Failures(ctx, f.pipe.Space(), 100)
+	fails, err := f.store.Failures(ctx, f.w.Space(), 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,41 +230,42 @@ func TestProcessPublishesGoodItemsAndRecordsBadOnes(t *testing.T) {
 }
 
 func TestProcessRetryableErrorRetriesThenGivesUp(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, nil)
 	ctx := context.Background()
 	f.objects.errs = map[string]error{
-		"s3://b/flaky.jpg": &storage.Error{Op: "s3 get", URI: "s3://b/flaky.jpg", Kind: storage.KindUnavailable, Err: errors.New("connection reset")},
+		"s3://b/flaky.jpg": &itemvec.Error{Kind: itemvec.KindUnavailable, Op: "storage.S3Reader.Get", Code: storage.CodeUnavailable,
+			Err: errors.New("s3://b/flaky.jpg: service unavailable, retry later: connection reset")},
 	}
 	items := []Item{item("ok", "s3://b/red.jpg"), item("flaky", "s3://b/flaky.jpg")}
 
-	res, err := f.pipe.Process(ctx, items, Attempt{Task: "t2", Retry: 0, MaxRetry: 2})
+	res, err := f.w.Process(ctx, items, Attempt{Task: "t2", Retry: 0, MaxRetry: 2})
 	var re *RetryError
-	if !errors.As(err, &re) || !retryable(err) {
+	if !errors.As(err, &re) || !itemvec.IsRetryable(err) {
 		t.Fatalf("first attempt: err = %v, want a retryable *RetryError", err)
 	}
 	if !sameSet(res.Published, []string{"ok"}) || len(res.Retry) != 1 {
 		t.Fatalf("first attempt: published %v, retry %d", res.Published, len(res.Retry))
 	}
-	if fails, _ := f.store.Failures(ctx, f.pipe.Space(), 10); len(fails) != 0 {
+	if fails, _ := f.store.Failures(ctx, f.w.Space(), 10); len(fails) != 0 {
 		t.Errorf("a retryable failure was recorded before the last attempt: %+v", fails)
 	}
 
 	// A retry skips the item published by the first attempt.
-	calls := f.encoder.calls.Load()
-	res, err = f.pipe.Process(ctx, items, Attempt{Task: "t2", Retry: 1, MaxRetry: 2})
+	calls := f.calls()
+	res, err = f.w.Process(ctx, items, Attempt{Task: "t2", Retry: 1, MaxRetry: 2})
 	if err == nil {
 		t.Fatal("second attempt succeeded with the object still failing")
 	}
-	if !sameSet(res.UpToDate, []string{"ok"}) || f.encoder.calls.Load() != calls {
-		t.Errorf("retry did not skip the up-to-date item: up to date %v, encoder calls %d -> %d", res.UpToDate, calls, f.encoder.calls.Load())
+	if !sameSet(res.UpToDate, []string{"ok"}) || f.calls() != calls {
+		t.Errorf("retry did not skip the up-to-date item: up to date %v, encoder calls %d -> %d", res.UpToDate, calls, f.calls())
 	}
 
 	// The last attempt records the failure and does not ask for another.
-	_, err = f.pipe.Process(ctx, items, Attempt{Task: "t2", Retry: 2, MaxRetry: 2})
+	_, err = f.w.Process(ctx, items, Attempt{Task: "t2", Retry: 2, MaxRetry: 2})
 	if !errors.As(err, &re) || !re.Final || len(re.Items) != 1 {
 		t.Fatalf("last attempt: err = %v, want a final *RetryError naming the item", err)
 	}
-	fails, _ := f.store.Failures(ctx, f.pipe.Space(), 10)
+	fails, _ := f.store.Failures(ctx, f.w.Space(), 10)
 	if len(fails) != 1 || fails[0].ID != "flaky" || fails[0].Kind != "fetch_unavailable" ||
 		!strings.Contains(fails[0].Reason, "gave up after 3 attempts") {
 		t.Fatalf("last attempt recorded %+v", fails)
@@ -252,17 +274,17 @@ func TestProcessRetryableErrorRetriesThenGivesUp(t *testing.T) {
 	// Once the object is back, a new run publishes it and clears the record.
 	f.objects.errs = nil
 	f.objects.data["s3://b/flaky.jpg"] = testJPEG(t, color.RGBA{G: 200})
-	if _, err := f.pipe.Process(ctx, items, Attempt{Task: "t3", MaxRetry: 2}); err != nil {
+	if _, err := f.w.Process(ctx, items, Attempt{Task: "t3", MaxRetry: 2}); err != nil {
 		t.Fatal(err)
 	}
-	if fails, _ := f.store.Failures(ctx, f.pipe.Space(), 10); len(fails) != 0 {
+	if fails, _ := f.store.Failures(ctx, f.w.Space(), 10); len(fails) != 0 {
 		t.Errorf("failure record survived a successful publish: %+v", fails)
 	}
 }
 
 func TestProcessDuplicateIDsInOneTask(t *testing.T) {
-	f := newFixture(t)
-	res, err := f.pipe.Process(context.Background(),
+	f := newFixture(t, nil)
+	res, err := f.w.Process(context.Background(),
 		[]Item{item("a", "s3://b/red.jpg"), item("a", "s3://b/blue.jpg")}, Attempt{})
 	if err != nil {
 		t.Fatal(err)
@@ -273,8 +295,8 @@ func TestProcessDuplicateIDsInOneTask(t *testing.T) {
 }
 
 func TestHandlerArchivesUndecodablePayload(t *testing.T) {
-	f := newFixture(t)
-	h := &Handler{Pipeline: f.pipe}
+	f := newFixture(t, nil)
+	h := &handler{pipeline: f.w.pipe, log: quietLogger()}
 	for _, payload := range []string{`{`, `{"items":[]}`, `[]`} {
 		err := h.ProcessTask(context.Background(), asynq.NewTask(TypeEmbed, []byte(payload)))
 		if !errors.Is(err, asynq.SkipRetry) {
@@ -318,8 +340,4 @@ func norm(v []float32) float64 {
 		s += float64(x) * float64(x)
 	}
 	return math.Sqrt(s)
-}
-
-func newStoreOn(rdb redis.UniversalClient) *storage.VectorStore {
-	return storage.NewVectorStore(rdb, storage.StoreConfig{})
 }

@@ -4,53 +4,17 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/itemvec/itemvec"
 )
 
-// ServerConfig configures the asynq server that runs embed tasks.
-type ServerConfig struct {
-	// Concurrency is the number of tasks processed at once (default 4).
-	// Items of one task are embedded concurrently as well, so the
-	// micro-batcher sees up to Concurrency×task size inputs.
-	Concurrency int
-	// Queue is the asynq queue to serve (default "default").
-	Queue string
-	// ShutdownTimeout is how long Shutdown waits for running tasks
-	// (default 30s); unfinished tasks go back to the queue.
-	ShutdownTimeout time.Duration
-	// RetryDelay maps a retry count to the delay before it; nil means
-	// exponential backoff from 2s capped at 5 minutes.
-	RetryDelay func(n int) time.Duration
-	// PollInterval is how often the server looks for new tasks when idle and
-	// for retries that have come due (asynq's TaskCheckInterval and
-	// DelayedTaskCheckInterval); zero keeps asynq's defaults (1s and 5s).
-	PollInterval time.Duration
-	// Logger defaults to slog.Default().
-	Logger *slog.Logger
-}
-
-// NewServer returns an asynq server and mux that run h for TypeEmbed on rdb.
-// Call Start/Run and Shutdown on the server as usual.
-func NewServer(rdb redis.UniversalClient, h *Handler, cfg ServerConfig) (*asynq.Server, *asynq.ServeMux) {
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 4
-	}
-	if cfg.Queue == "" {
-		cfg.Queue = "default"
-	}
-	if cfg.ShutdownTimeout <= 0 {
-		cfg.ShutdownTimeout = 30 * time.Second
-	}
-	if cfg.RetryDelay == nil {
-		cfg.RetryDelay = backoff
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
+// newServer returns the asynq server and mux that run h for TypeEmbed on
+// rdb, configured from cfg (defaults applied).
+func newServer(rdb redis.UniversalClient, h asynq.Handler, cfg Config) (*asynq.Server, *asynq.ServeMux) {
 	log := cfg.Logger
 	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
 		Concurrency:              cfg.Concurrency,
@@ -67,7 +31,7 @@ func NewServer(rdb redis.UniversalClient, h *Handler, cfg ServerConfig) (*asynq.
 			id, _ := asynq.GetTaskID(ctx)
 			n, _ := asynq.GetRetryCount(ctx)
 			max, _ := asynq.GetMaxRetry(ctx)
-			if n >= max || !retryable(err) {
+			if n >= max || !itemvec.IsRetryable(err) {
 				log.Error("task archived", "task", id, "attempts", n+1, "reason", err)
 				return
 			}
@@ -77,11 +41,6 @@ func NewServer(rdb redis.UniversalClient, h *Handler, cfg ServerConfig) (*asynq.
 	mux := asynq.NewServeMux()
 	mux.Handle(TypeEmbed, h)
 	return srv, mux
-}
-
-func backoff(n int) time.Duration {
-	d := 2 * time.Second * time.Duration(math.Pow(2, float64(min(n, 10))))
-	return min(d, 5*time.Minute)
 }
 
 // asynqLogger sends asynq's own log lines to slog.

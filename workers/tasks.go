@@ -5,11 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/itemvec/itemvec"
 )
 
 // TypeEmbed is the asynq task type of an embedding job.
@@ -26,11 +27,11 @@ type EmbedPayload struct {
 // retained as completed).
 func NewEmbedTask(items []Item, opts ...asynq.Option) (*asynq.Task, string, error) {
 	if len(items) == 0 {
-		return nil, "", errors.New("workers: an embed task needs at least one item")
+		return nil, "", itemvec.Errorf(itemvec.KindBadInput, "workers.NewEmbedTask", "an embed task needs at least one item")
 	}
 	payload, err := json.Marshal(EmbedPayload{Items: items})
 	if err != nil {
-		return nil, "", fmt.Errorf("workers: encode payload: %w", err)
+		return nil, "", itemvec.Errorf(itemvec.KindBadInput, "workers.NewEmbedTask", "encode payload: %w", err)
 	}
 	id := TaskID(payload)
 	opts = append([]asynq.Option{asynq.TaskID(id)}, opts...)
@@ -44,18 +45,14 @@ func TaskID(payload []byte) string {
 	return "embed-" + hex.EncodeToString(sum[:16])
 }
 
-// Handler adapts a Pipeline to asynq.
-type Handler struct {
-	Pipeline *Pipeline
-	Logger   *slog.Logger
+// handler adapts the worker's pipeline to asynq.
+type handler struct {
+	pipeline *pipeline
+	log      *slog.Logger
 }
 
 // ProcessTask implements asynq.Handler for TypeEmbed.
-func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	log := h.Logger
-	if log == nil {
-		log = slog.Default()
-	}
+func (h *handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	var p EmbedPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return fmt.Errorf("payload is not an itemvec:embed payload (%v): %w", err, asynq.SkipRetry)
@@ -67,13 +64,13 @@ func (h *Handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	at.Task, _ = asynq.GetTaskID(ctx)
 	at.Retry, _ = asynq.GetRetryCount(ctx)
 	at.MaxRetry, _ = asynq.GetMaxRetry(ctx)
-	res, err := h.Pipeline.Process(ctx, p.Items, at)
+	res, err := h.pipeline.Process(ctx, p.Items, at)
 	if res != nil {
-		log.Info("task processed", "task", at.Task, "attempt", at.Retry+1,
+		h.log.Info("task processed", "task", at.Task, "attempt", at.Retry+1,
 			"items", len(p.Items), "published", len(res.Published), "up_to_date", len(res.UpToDate),
 			"failed", len(res.Failed), "retry", len(res.Retry))
 	}
-	if err != nil && !retryable(err) {
+	if err != nil && !itemvec.IsRetryable(err) {
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
 	return err

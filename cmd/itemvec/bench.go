@@ -9,28 +9,26 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/itemvec/itemvec/workers"
+	"github.com/itemvec/itemvec/workers/demo"
 )
 
 func newBenchCmd() *cobra.Command {
 	var (
-		ef          encoderFlags
-		catalogDir  string
-		concurrency int
-		batch       int
-		rounds      int
-		rawFor      time.Duration
-		tokPath     string
-		corpus      string
+		df      demoFlags
+		rounds  int
+		rawFor  time.Duration
+		tokPath string
+		corpus  string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure raw model throughput and end-to-end throughput in one run, and their ratio",
 		Long: `bench measures, in one process on this machine:
-  1. raw ONNX Runtime throughput of the image model alone on synthetic tensors
-     (same --max-batch and --threads as the pipeline);
-  2. end-to-end items/s of the embedded pipeline (in-process S3 and Redis,
-     asynq, decode, inference, fusion, publish) on the sample catalog,
-     repeated --rounds times with distinct ids;
+  1. raw ONNX Runtime throughput of each model alone on synthetic input, with the
+     worker's own sessions (same --device, --threads and --max-batch);
+  2. end-to-end items/s of the same worker (in-process S3 and Redis, asynq,
+     decode, inference, fusion, publish) on the sample catalog, repeated
+     --rounds times with distinct ids;
 and prints their ratio and the time spent per stage.
 
 With --tokenizer tokenizer.json it measures the tokenizer instead: tokens/s of
@@ -44,49 +42,39 @@ with the ratio.`,
 				return benchTokenizer(cmd.OutOrStdout(), tokPath, corpus, rawFor)
 			}
 			ctx := cmd.Context()
-			env, m, done, err := startJob(cmd, &ef, catalogDir)
+			env, w, done, err := df.start(ctx)
 			if err != nil {
 				return err
 			}
 			defer done()
-			enc, fs := m.image, m.fusion
-			slog.Info("benchmark: raw inference", "batch", ef.maxBatch, "for", rawFor)
-			raw, err := workers.BenchRaw(ctx, enc, ef.maxBatch, rawFor)
-			if err != nil {
+			b := &demo.Bench{Device: string(w.Device()), Threads: fmt.Sprint(df.mf.threads)}
+			if df.mf.threads == 0 {
+				b.Threads = fmt.Sprintf("ORT default, %d CPUs", runtime.NumCPU())
+			}
+			slog.Info("benchmark: raw inference", "model", w.ImageModel(), "batch", w.Config().Models.MaxBatch, "for", rawFor)
+			if b.Image, err = w.BenchImageModel(ctx, rawFor); err != nil {
 				return err
 			}
-			var rawText *workers.RawBenchmark
-			if m.text != nil {
-				slog.Info("benchmark: raw text inference", "batch", ef.maxBatch, "for", rawFor)
-				if rawText, err = workers.BenchRawText(ctx, m.text, ef.maxBatch, 32, rawFor); err != nil {
+			if w.TextModel() != workers.TextModelNone {
+				slog.Info("benchmark: raw text inference", "model", w.TextModel(), "batch", w.Config().Models.MaxBatch, "for", rawFor)
+				if b.Text, err = w.BenchTextModel(ctx, 32, rawFor); err != nil {
 					return err
 				}
 			}
-			items := env.cat.Items
-			slog.Info("benchmark: end-to-end", "items", len(items)*rounds)
-			job, err := workers.RunJob(ctx, workers.JobConfig{
-				Redis: env.rdb, S3: env.s3.ReaderConfig(), Uploader: env.s3, Catalog: env.cat,
-				ExtraItems: workers.Replicate(items, rounds),
-				Encoder:    enc, Text: m.text, Fusion: fs, Concurrency: concurrency, Batch: batch,
-			})
-			if err != nil {
+			job := df.job(env)
+			job.ExtraItems = demo.Replicate(env.Catalog.Items, rounds)
+			slog.Info("benchmark: end-to-end", "items", len(env.Catalog.Items)*rounds)
+			if b.Job, err = demo.RunJob(ctx, w, job); err != nil {
 				return err
 			}
-			threads := fmt.Sprint(ef.threads)
-			if ef.threads == 0 {
-				threads = fmt.Sprintf("ORT default, %d CPUs", runtime.NumCPU())
-			}
-			workers.PrintBench(cmd.OutOrStdout(), raw, rawText, job, threads, string(enc.Session.Device()))
-			if len(job.Failures) > 0 {
-				return fmt.Errorf("%d items failed during the benchmark; first: %s", len(job.Failures), job.Failures[0].Reason)
+			b.Print(cmd.OutOrStdout())
+			if len(b.Job.Failures) > 0 {
+				return fmt.Errorf("%d items failed during the benchmark; first: %s", len(b.Job.Failures), b.Job.Failures[0].Reason)
 			}
 			return nil
 		},
 	}
-	ef.add(cmd)
-	cmd.Flags().StringVar(&catalogDir, "catalog", "", "sample catalog folder (default .deps/catalog)")
-	cmd.Flags().IntVar(&concurrency, "concurrency", 4, "tasks processed at once")
-	cmd.Flags().IntVar(&batch, "batch", 8, "items per task")
+	df.add(cmd)
 	cmd.Flags().IntVar(&rounds, "rounds", 4, "run the sample catalog this many times (distinct ids)")
 	cmd.Flags().DurationVar(&rawFor, "raw-for", 5*time.Second, "measure raw inference (or the tokenizer) for at least this long")
 	cmd.Flags().StringVar(&tokPath, "tokenizer", "", "benchmark this tokenizer.json instead of the pipeline")

@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/extract/tokenizer"
-	"github.com/itemvec/itemvec/workers"
 )
 
 // benchTokenizer measures this package's tokenizer single-threaded on the
@@ -21,7 +21,7 @@ import (
 // both and their ratio.
 func benchTokenizer(w io.Writer, path, corpus string, seconds time.Duration) error {
 	if corpus == "" {
-		corpus = workers.FindInTree(filepath.Join("testdata", "tokenizers", "corpus.jsonl"))
+		corpus = itemvec.FindInTree(filepath.Join("testdata", "tokenizers", "corpus.jsonl"))
 	}
 	lines, err := readCorpus(corpus)
 	if err != nil {
@@ -79,7 +79,7 @@ type hfBench struct {
 }
 
 func runHFBench(path, corpus string, seconds time.Duration) (*hfBench, error) {
-	script := workers.FindInTree(filepath.Join("testdata", "tokenizers", "bench.cjs"))
+	script := itemvec.FindInTree(filepath.Join("testdata", "tokenizers", "bench.cjs"))
 	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "tokenizers")); err != nil {
 		return nil, fmt.Errorf("run `npm ci` in %s first", filepath.Dir(script))
 	}

@@ -1,126 +1,161 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/itemvec/itemvec/extract"
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/fusion"
 	"github.com/itemvec/itemvec/storage"
 	"github.com/itemvec/itemvec/workers"
 )
 
+// localBucket is the pseudo bucket under which itemvec embed hands a local
+// image file to the worker's pipeline: s3://local/<absolute path>.
+const localBucket = "local"
+
 func newEmbedCmd() *cobra.Command {
 	var (
 		sf       s3Flags
-		ef       encoderFlags
+		mf       modelFlags
 		image    string
 		text     string
 		tokens   bool
 		behavior string
 	)
 	cmd := &cobra.Command{
-		Use:   "embed [--image PATH|s3://bucket/key] [--text TEXT]",
-		Short: "Print the embeddings (and fused vector) of one image and/or text as JSON",
-		Long: `embed runs one image and/or one text through the same preparation and models as
-the worker and prints them as JSON: a debugging tool. --text needs a text
-model (--text-model spec.json); with --tokens the tokens are printed too.
-With --behavior '{"price":...}' the fused vector uses those counters too.`,
+		Use:   "embed [--image PATH|s3://bucket/key] [--text TEXT] [--behavior JSON]",
+		Short: "Print what the worker would store for one product (image, text, behaviour) as JSON",
+		Long: `embed runs one product through exactly the worker's pipeline (fetch, decode and
+preparation, the image and text micro-batchers, fusion) without Redis, and
+prints as JSON what the worker would store: the fused vector, its blocks,
+modalities, spec and content hash, the layout of the space (block offsets,
+dims, models, behaviour feature names), and the image and text models' own
+outputs. A debugging tool.
+
+--image is a local file (read through the same pipeline as an S3 object, under
+the pseudo URI s3://local/<absolute path>) or an s3:// URI (read with the
+--s3-* flags and the standard AWS credential chain). --text is embedded as the
+product's title by the text model (default the built-in USE Lite; not with
+--text-model none); --tokens also prints its token ids and pieces.
+--behavior '{"price":12,"rating":4.5,"devices":{...}}' adds behaviour counters.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			if image == "" && text == "" {
-				return errors.New("give --image, --text or both")
+			if image == "" && text == "" && behavior == "" {
+				return errors.New("give --image, --text, --behavior or several")
 			}
-			var b *fusion.Behavior
+			if text != "" && mf.textModel == workers.TextModelNone {
+				return errors.New("--text needs a text model, not --text-model none")
+			}
+			it := workers.Item{ID: "embed"}
 			if behavior != "" {
-				b = &fusion.Behavior{}
-				if err := json.Unmarshal([]byte(behavior), b); err != nil {
+				it.Behavior = &fusion.Behavior{}
+				if err := json.Unmarshal([]byte(behavior), it.Behavior); err != nil {
 					return fmt.Errorf("--behavior: %w", err)
 				}
 			}
-			if text != "" && ef.textModel == "none" {
-				return errors.New("--text needs a text model, not --text-model none")
-			}
-			ef.maxBatch = 1
-			m, err := ef.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer m.Close()
-			out := map[string]any{"device": string(m.image.Session.Device()),
-				"fusion_spec": m.fusion.ID, "space": m.fusion.Space()}
-			var in fusion.Inputs
-			in.Behavior = b
-			if image != "" {
-				data, err := readImage(cmd, sf, image)
-				if err != nil {
-					return err
-				}
-				tensor, err := extract.PrepareImage(data, m.image.Spec.Image.WithDefaults(), ef.limits())
-				if err != nil {
-					return err
-				}
-				if in.Image, err = m.image.Session.Run(ctx, tensor, 1); err != nil {
-					return err
-				}
-				out["image"] = map[string]any{"source": image, "model": m.image.Spec.ID, "dim": len(in.Image), "vector": in.Image}
-			}
 			if text != "" {
-				t := &workers.Text{Title: text}
-				joined := m.text.Text(t)
-				tin, err := m.text.Tokenizer.Tokenize(joined)
-				if err != nil {
-					return err
-				}
-				if in.Text, err = m.text.EmbedText(ctx, t); err != nil {
-					return err
-				}
-				tout := map[string]any{"text": joined, "model": m.text.Spec.ID, "dim": len(in.Text), "vector": in.Text,
-					"token_count": len(tin.IDs)}
-				if tokens {
-					tout["ids"] = tin.IDs
-					if tt, ok := m.text.Tokenizer.(interface {
-						Tokens(string) ([]string, error)
-					}); ok {
-						if toks, err := tt.Tokens(joined); err == nil {
-							tout["tokens"] = toks
-						}
-					}
-				}
-				out["text"] = tout
+				it.Text = &workers.Text{Title: text}
 			}
-			fused, err := fusion.Fuse(m.fusion, in)
+			cfg, err := mf.config()
 			if err != nil {
 				return err
 			}
-			out["modalities"] = fused.Modalities
-			out["fused_dim"] = len(fused.Values)
-			out["fused"] = fused.Values
-			return json.NewEncoder(cmd.OutOrStdout()).Encode(out)
+			cfg.S3 = sf.config()
+			if image != "" {
+				uri, objects, err := embedSource(ctx, image, cfg.S3)
+				if err != nil {
+					return err
+				}
+				it.Images, cfg.Objects = []string{uri}, objects
+			}
+			w, err := workers.New(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer w.Close()
+			e, err := w.Embed(ctx, it)
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(cmd.OutOrStdout()).Encode(embedOutput(w, e, image, tokens))
 		},
 	}
 	sf.add(cmd)
-	ef.add(cmd)
+	mf.add(cmd)
 	cmd.Flags().StringVar(&image, "image", "", "image file or s3:// URI")
 	cmd.Flags().StringVar(&text, "text", "", "product text (embedded as the title field)")
-	cmd.Flags().BoolVar(&tokens, "tokens", false, "with --text: also print the token ids and tokens")
+	cmd.Flags().BoolVar(&tokens, "tokens", false, "with --text: also print the token ids and pieces")
 	cmd.Flags().StringVar(&behavior, "behavior", "", "behaviour counters as JSON (optional)")
 	return cmd
 }
 
-func readImage(cmd *cobra.Command, sf s3Flags, image string) ([]byte, error) {
+// embedSource returns the URI the pipeline fetches for image and the
+// reader that serves it: S3 for an s3:// URI, the local file system for a
+// path (as s3://local/<absolute path>).
+func embedSource(ctx context.Context, image string, s3 storage.S3Config) (string, workers.ObjectReader, error) {
 	if strings.HasPrefix(image, "s3://") {
-		r, err := storage.NewS3Reader(cmd.Context(), sf.config())
-		if err != nil {
-			return nil, err
-		}
-		return r.Get(cmd.Context(), image)
+		r, err := storage.NewS3Reader(ctx, s3)
+		return image, r, err
 	}
-	return os.ReadFile(image)
+	abs, err := filepath.Abs(image)
+	if err != nil {
+		return "", nil, err
+	}
+	return "s3://" + localBucket + abs, localFiles{}, nil
+}
+
+// localFiles reads s3://local/<path> from the file system: itemvec embed's
+// way of handing a local file to the worker's fetch stage.
+type localFiles struct{}
+
+func (localFiles) Get(_ context.Context, uri string) ([]byte, error) {
+	const op = "itemvec embed: read local file"
+	path := strings.TrimPrefix(uri, "s3://"+localBucket)
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, &itemvec.Error{Kind: itemvec.KindNotFound, Op: op, Code: storage.CodeObjectMissing, Err: err}
+	case err != nil:
+		return nil, itemvec.E(itemvec.KindBadInput, op, err)
+	}
+	return data, nil
+}
+
+// embedOutput is the JSON itemvec embed prints.
+func embedOutput(w *workers.Worker, e *workers.Embedding, image string, tokens bool) map[string]any {
+	v, layout := e.Vector, w.Layout()
+	blocks := make([]map[string]any, len(layout.Blocks))
+	for i, b := range layout.Blocks {
+		blocks[i] = map[string]any{"name": b.Name, "offset": b.Offset, "dim": b.Dim, "model": b.Model}
+	}
+	out := map[string]any{
+		"device": string(w.Device()), "fusion_spec": layout.Spec, "space": layout.Space,
+		"spec_hash": v.SpecHash, "content_hash": v.ContentHash,
+		"layout":     map[string]any{"dim": layout.Dim, "blocks": blocks, "behavior_features": layout.BehaviorFeatures},
+		"modalities": v.Modalities, "fused_dim": len(v.Vector), "fused": v.Vector, "blocks": v.Blocks,
+	}
+	if e.Image != nil {
+		out["image"] = map[string]any{"source": image, "uri": e.ImageURI, "model": w.ImageModel(), "dim": len(e.Image), "vector": e.Image}
+	}
+	if t := e.Text; t.Text != "" {
+		tout := map[string]any{"text": t.Text, "model": w.TextModel(), "dim": len(t.Vector), "vector": t.Vector,
+			"token_count": len(t.Tokens.IDs)}
+		if t.LeftOut != "" {
+			tout["left_out"] = t.LeftOut
+		}
+		if tokens {
+			tout["ids"], tout["tokens"] = t.Tokens.IDs, w.TextPieces(t.Tokens)
+		}
+		out["text"] = tout
+	}
+	return out
 }

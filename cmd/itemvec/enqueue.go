@@ -9,15 +9,16 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/spf13/cobra"
 
-	"github.com/itemvec/itemvec/storage"
 	"github.com/itemvec/itemvec/workers"
 )
 
 func newEnqueueCmd() *cobra.Command {
 	var (
-		rf       redisFlags
-		manifest string
-		cfg      workers.EnqueueConfig
+		rf          redisFlags
+		tf          taskFlags
+		manifest    string
+		queue       string
+		dedupWindow time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "enqueue --manifest FILE",
@@ -43,13 +44,15 @@ A line: {"id":"sku-1","images":["s3://bucket/key.jpg"],
 				defer f.Close()
 				in = f
 			}
-			rdb, err := storage.NewRedisClient(rf.url)
+			rdb, err := rf.client()
 			if err != nil {
 				return err
 			}
 			defer rdb.Close()
 			client := asynq.NewClientFromRedisClient(rdb)
-			sum, err := workers.Enqueue(cmd.Context(), client, in, cfg)
+			sum, err := workers.Enqueue(cmd.Context(), client, in, workers.EnqueueConfig{
+				Batch: tf.batch, Queue: queue, MaxRetry: tf.maxRetry, DedupWindow: dedupWindow,
+			})
 			if sum != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "items: %d, tasks enqueued: %d, already enqueued: %d, invalid lines: %d\n",
 					sum.Items, sum.Tasks, sum.Duplicates, len(sum.Invalid))
@@ -68,10 +71,9 @@ A line: {"id":"sku-1","images":["s3://bucket/key.jpg"],
 	}
 	rf.add(cmd)
 	cmd.Flags().StringVar(&manifest, "manifest", "", "JSON-lines manifest, one product per line ('-' = stdin)")
-	cmd.Flags().IntVar(&cfg.Batch, "batch", 16, "items per task")
-	cmd.Flags().StringVar(&cfg.Queue, "queue", "default", "asynq queue")
-	cmd.Flags().IntVar(&cfg.MaxRetry, "max-retry", 5, "retries of a task before it is archived")
-	cmd.Flags().DurationVar(&cfg.DedupWindow, "dedup-window", time.Hour, "how long a finished task's id is kept to deduplicate re-enqueues")
+	tf.add(cmd, workers.DefaultBatch, workers.DefaultMaxRetry)
+	cmd.Flags().StringVar(&queue, "queue", workers.DefaultQueue, "asynq queue")
+	cmd.Flags().DurationVar(&dedupWindow, "dedup-window", workers.DefaultDedupWindow, "how long a finished task's id is kept to deduplicate re-enqueues")
 	_ = cmd.MarkFlagRequired("manifest")
 	return cmd
 }

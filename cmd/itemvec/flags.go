@@ -1,18 +1,19 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/itemvec/itemvec/extract"
-	"github.com/itemvec/itemvec/fusion"
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/storage"
 	"github.com/itemvec/itemvec/workers"
 )
+
+// Each group of flags is declared once, here, and added to the commands
+// that take it. Defaults are the packages' exported defaults.
 
 type redisFlags struct{ url string }
 
@@ -21,9 +22,11 @@ func (f *redisFlags) add(cmd *cobra.Command) {
 		"Redis URL (redis:// or rediss://; password in the URL: redis://:secret@host:6379/0)")
 }
 
+func (f *redisFlags) client() (redis.UniversalClient, error) { return storage.NewRedisClient(f.url) }
+
 // store connects to Redis and returns the vector store and its closer.
 func (f *redisFlags) store() (*storage.VectorStore, func() error, error) {
-	rdb, err := storage.NewRedisClient(f.url)
+	rdb, err := f.client()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -40,10 +43,10 @@ type s3Flags struct {
 
 func (f *s3Flags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.endpoint, "s3-endpoint", "", "S3 API endpoint URL (empty = AWS); e.g. http://minio:9000")
-	cmd.Flags().StringVar(&f.region, "s3-region", "us-east-1", "S3 region")
+	cmd.Flags().StringVar(&f.region, "s3-region", storage.DefaultS3Region, "S3 region")
 	cmd.Flags().BoolVar(&f.pathStyle, "s3-path-style", false, "use path-style addressing (MinIO and most S3-compatible servers)")
-	cmd.Flags().Int64Var(&f.maxBytes, "s3-max-object-bytes", 32<<20, "refuse objects larger than this (bad input, not retried)")
-	cmd.Flags().DurationVar(&f.timeout, "s3-timeout", 30*time.Second, "timeout of one S3 request")
+	cmd.Flags().Int64Var(&f.maxBytes, "s3-max-object-bytes", storage.DefaultMaxObjectBytes, "refuse objects larger than this (bad input, not retried)")
+	cmd.Flags().DurationVar(&f.timeout, "s3-timeout", storage.DefaultS3Timeout, "timeout of one S3 request, retries included")
 }
 
 func (f *s3Flags) config() storage.S3Config {
@@ -51,7 +54,9 @@ func (f *s3Flags) config() storage.S3Config {
 		MaxObjectBytes: f.maxBytes, Timeout: f.timeout}
 }
 
-type encoderFlags struct {
+// modelFlags say which models to run, where, and how to batch and bound
+// their input.
+type modelFlags struct {
 	device     string
 	threads    int
 	maxBatch   int
@@ -64,99 +69,59 @@ type encoderFlags struct {
 	maxPixels  int64
 }
 
-func (f *encoderFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.device, "device", "cpu", "execution provider: cpu, cuda, or auto (cuda if it loads, else cpu)")
-	cmd.Flags().IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads (0 = ORT default: one per core)")
-	cmd.Flags().IntVar(&f.maxBatch, "max-batch", 16, "micro-batcher: run the model on at most this many images at once")
-	cmd.Flags().DurationVar(&f.maxWait, "max-wait", 5*time.Millisecond, "micro-batcher: run a partial batch after this wait")
-	cmd.Flags().StringVar(&f.modelsDir, "models-dir", "", "folder of model files named by specs (default .deps/models, $ITEMVEC_DEPS/models)")
+func (f *modelFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.device, "device", string(onnx.DeviceCPU), "execution provider: cpu, cuda, or auto (cuda if it loads, else cpu)")
+	cmd.Flags().IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads per model (0 = ORT default: one per core)")
+	cmd.Flags().IntVar(&f.maxBatch, "max-batch", onnx.DefaultMaxBatch, "micro-batchers: run a model on at most this many inputs at once")
+	cmd.Flags().DurationVar(&f.maxWait, "max-wait", onnx.DefaultMaxWait, "micro-batchers: run a partial batch after this wait")
+	cmd.Flags().StringVar(&f.modelsDir, "models-dir", "", "folder of model files named by specs (default $ITEMVEC_MODELS_DIR, else .deps/models or $ITEMVEC_DEPS/models)")
 	cmd.Flags().StringVar(&f.imageModel, "image-model", "", "image model spec file (JSON); default: the built-in MobileNetV2 spec")
-	cmd.Flags().StringVar(&f.textModel, "text-model", builtinTextModel,
-		"text model: "+builtinTextModel+" (built-in Universal Sentence Encoder Lite, English), none, or a model spec file (JSON with a text section)")
+	cmd.Flags().StringVar(&f.textModel, "text-model", workers.TextModelUSELite,
+		"text model: "+workers.TextModelUSELite+" (built-in Universal Sentence Encoder Lite, English), "+workers.TextModelNone+", or a model spec file (JSON with a text section)")
 	cmd.Flags().StringVar(&f.ortLib, "ort-lib", "", "path of libonnxruntime.so (default .deps/ort/libonnxruntime.so.1)")
 	cmd.Flags().StringVar(&f.fusionSpec, "fusion-spec", "", "fusion spec file (JSON); default: built-in v2 (image + use-lite text + behaviour), or v1 (image + behaviour) with --text-model none")
-	cmd.Flags().Int64Var(&f.maxPixels, "max-image-pixels", 0, "refuse images with more pixels than this, before decoding (0 = 50 MP)")
+	cmd.Flags().Int64Var(&f.maxPixels, "max-image-pixels", extract.DefaultMaxPixels, "refuse images with more pixels than this, before decoding")
 }
 
-func (f *encoderFlags) encoderConfig() (workers.EncoderConfig, error) {
+// config is the workers.Config the model flags describe (models, device,
+// batching and image limits); the caller adds Redis, S3 and serving.
+func (f *modelFlags) config() (workers.Config, error) {
 	dev, err := onnx.ParseDevice(f.device)
 	if err != nil {
-		return workers.EncoderConfig{}, err
+		return workers.Config{}, err
 	}
-	return workers.EncoderConfig{
-		ModelsDir: f.modelsDir, ImageSpecPath: f.imageModel, ORTLibrary: f.ortLib,
-		Device: dev, Threads: f.threads, MaxBatch: f.maxBatch, MaxWait: f.maxWait,
+	return workers.Config{
+		Models: workers.ModelConfig{
+			Dir: f.modelsDir, Image: f.imageModel, Text: f.textModel, Fusion: f.fusionSpec,
+			ORTLibrary: f.ortLib, Device: dev, Threads: f.threads, MaxBatch: f.maxBatch, MaxWait: f.maxWait,
+		},
+		Limits: extract.Limits{MaxPixels: f.maxPixels},
 	}, nil
 }
 
-func (f *encoderFlags) limits() extract.Limits { return extract.Limits{MaxPixels: f.maxPixels} }
-
-// builtinTextModel names the built-in text model spec for --text-model.
-const builtinTextModel = "use-lite"
-
-func (f *encoderFlags) fusion() (*fusion.Spec, error) {
-	switch {
-	case f.fusionSpec != "":
-		return fusion.LoadSpec(f.fusionSpec)
-	case f.textModel == "none":
-		return fusion.DefaultSpec(), nil
-	case f.textModel == builtinTextModel:
-		return fusion.DefaultTextSpec(), nil
-	default:
-		return nil, fmt.Errorf("--text-model %s needs a fusion spec whose text block names it: pass --fusion-spec (see README, 'Text models')", f.textModel)
-	}
+// serveFlags say how a worker serves tasks.
+type serveFlags struct {
+	concurrency int
+	queue       string
 }
 
-// models is what open loads: the image encoder, the text model (nil when
-// none is configured) and the fusion spec checked against both.
-type models struct {
-	image  *workers.Encoder
-	text   *workers.TextModel
-	fusion *fusion.Spec
+func (f *serveFlags) add(cmd *cobra.Command) {
+	cmd.Flags().IntVar(&f.concurrency, "concurrency", workers.DefaultConcurrency, "tasks processed at once")
+	cmd.Flags().StringVar(&f.queue, "queue", workers.DefaultQueue, "asynq queue to serve")
 }
 
-func (m *models) textID() string {
-	if m.text == nil {
-		return "none"
-	}
-	return m.text.Spec.ID
+func (f *serveFlags) apply(cfg *workers.Config) {
+	cfg.Concurrency, cfg.Queue = f.concurrency, f.queue
 }
 
-func (m *models) Close() {
-	if m.text != nil {
-		m.text.Close()
-	}
-	m.image.Close()
+// taskFlags say how a manifest becomes tasks. batch is the command's
+// default for --batch.
+type taskFlags struct {
+	batch    int
+	maxRetry int
 }
 
-// open loads the models and checks the fusion spec against them.
-func (f *encoderFlags) open(ctx context.Context) (*models, error) {
-	cfg, err := f.encoderConfig()
-	if err != nil {
-		return nil, err
-	}
-	fs, err := f.fusion()
-	if err != nil {
-		return nil, err
-	}
-	m := &models{fusion: fs}
-	if m.image, err = workers.OpenEncoder(ctx, cfg); err != nil {
-		return nil, err
-	}
-	switch f.textModel {
-	case "none", "":
-	case builtinTextModel:
-		m.text, err = workers.OpenTextModelSpec(ctx, onnx.DefaultTextSpec(), cfg)
-	default:
-		m.text, err = workers.OpenTextModel(ctx, f.textModel, cfg)
-	}
-	if err != nil {
-		m.image.Close()
-		return nil, err
-	}
-	if err := workers.CheckFusion(fs, m.image, m.text); err != nil {
-		m.Close()
-		return nil, err
-	}
-	return m, nil
+func (f *taskFlags) add(cmd *cobra.Command, batch, maxRetry int) {
+	cmd.Flags().IntVar(&f.batch, "batch", batch, "items per task")
+	cmd.Flags().IntVar(&f.maxRetry, "max-retry", maxRetry, "retries of a task before it is archived")
 }

@@ -19,12 +19,13 @@ func newModelsCmd() *cobra.Command {
 	var dir, out string
 	prepare := &cobra.Command{
 		Use:   "prepare --nsfwjs-dir DIR --out FILE",
-		Short: "Convert the nsfwjs Keras MobileNetV2 backbone (ImageNet) to ONNX",
+		Short: "Convert the nsfwjs Keras MobileNetV2 backbone to ONNX",
 		Long: `prepare reads model.min.js and group1-shard1of1.min.js of npm nsfwjs@4.4.0
 (dist/models/mobilenet_v2), dequantises the weights and writes an ONNX graph of
-the frozen ImageNet MobileNetV2 backbone up to global average pooling:
-input "input" float32 [batch,3,224,224] RGB (x/127.5-1), output "features"
-float32 [batch,1280]. The output is byte-for-byte deterministic; its sha256 is
+the MobileNetV2 backbone (ImageNet weights; block_11 onwards fine-tuned by
+nsfwjs) up to global average pooling: input "input" float32 [batch,3,224,224]
+RGB scaled x/255 (what nsfwjs feeds it; see README), output "features" float32
+[batch,1280]. The output is byte-for-byte deterministic; its sha256 is
 pinned in workers/modelspec/specs/mobilenetv2-nsfwjs.json.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -1,78 +1,68 @@
 package main
 
 import (
-	"fmt"
+	"context"
+	"errors"
 	"log/slog"
-	"time"
 
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
-	"github.com/itemvec/itemvec/storage/embedded"
 	"github.com/itemvec/itemvec/workers"
+	"github.com/itemvec/itemvec/workers/demo"
 	"github.com/itemvec/itemvec/workers/demo/catalog"
 )
 
-// embedded is an in-process Redis and S3 API with the sample catalog.
-type embeddedEnv struct {
-	redis *miniredis.Miniredis
-	rdb   redis.UniversalClient
-	s3    *embedded.S3
-	cat   *workers.Catalog
+// demoFlags are what itemvec run and bench take: the models, how to serve
+// and batch the sample job, and where the sample catalog is.
+type demoFlags struct {
+	mf         modelFlags
+	vf         serveFlags
+	tf         taskFlags
+	catalogDir string
 }
 
-func startEmbedded(cmd *cobra.Command, catalogDir string) (*embeddedEnv, error) {
-	if catalogDir == "" {
-		catalogDir = workers.DefaultCatalogDir()
-	}
-	sample, err := catalog.Load(catalogDir)
-	if err != nil {
-		return nil, fmt.Errorf("load the sample catalog (run make setup): %w", err)
-	}
-	cat := sample.Job()
-	mr, err := miniredis.Run()
-	if err != nil {
-		return nil, fmt.Errorf("start in-process Redis: %w", err)
-	}
-	s3, err := embedded.StartS3(cmd.Context())
-	if err != nil {
-		mr.Close()
-		return nil, fmt.Errorf("start in-process S3: %w", err)
-	}
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	return &embeddedEnv{redis: mr, rdb: rdb, s3: s3, cat: cat}, nil
+func (f *demoFlags) add(cmd *cobra.Command) {
+	f.mf.add(cmd)
+	f.vf.add(cmd)
+	f.tf.add(cmd, demo.DefaultBatch, demo.DefaultMaxRetry)
+	cmd.Flags().StringVar(&f.catalogDir, "catalog", "", "sample catalog folder (default .deps/catalog)")
 }
 
-func (e *embeddedEnv) Close() {
-	e.rdb.Close()
-	e.s3.Close()
-	e.redis.Close()
-}
-
-// startJob starts the embedded Redis and S3 with the sample catalog and
-// loads the models; the returned func releases both.
-func startJob(cmd *cobra.Command, ef *encoderFlags, catalogDir string) (*embeddedEnv, *models, func(), error) {
-	env, err := startEmbedded(cmd, catalogDir)
+// start starts the embedded environment and a worker on it; the returned
+// func closes both.
+func (f *demoFlags) start(ctx context.Context) (*demo.Env, *workers.Worker, func(), error) {
+	cfg, err := f.mf.config()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	m, err := ef.open(cmd.Context())
+	dir := f.catalogDir
+	if dir == "" {
+		dir = demo.DefaultCatalogDir()
+	}
+	env, err := demo.StartEnv(ctx, dir)
 	if err != nil {
-		env.Close()
 		return nil, nil, nil, err
 	}
-	return env, m, func() { m.Close(); env.Close() }, nil
+	cfg.Redis, cfg.S3 = env.Redis.Client(), env.S3.ReaderConfig()
+	f.vf.apply(&cfg)
+	cfg.PollInterval, cfg.RetryDelay = demo.PollInterval, demo.RetryDelay
+	w, err := workers.New(ctx, cfg)
+	if err != nil {
+		return nil, nil, nil, errors.Join(err, env.Close())
+	}
+	return env, w, func() { w.Close(); env.Close() }, nil
+}
+
+// job is the sample job on env with the task flags.
+func (f *demoFlags) job(env *demo.Env) demo.Job {
+	return demo.Job{Catalog: env.Catalog, Uploader: env.S3, Batch: f.tf.batch, MaxRetry: f.tf.maxRetry}
 }
 
 func newRunCmd() *cobra.Command {
 	var (
-		ef          encoderFlags
-		catalogDir  string
-		concurrency int
-		batch       int
-		show        int
-		noBroken    bool
+		df       demoFlags
+		show     int
+		noBroken bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -81,30 +71,25 @@ func newRunCmd() *cobra.Command {
 HTTP on loopback, read by the real aws-sdk-go-v2 client), uploads the sample
 catalog that make setup prepared (real photos, faker texts, seeded behaviour,
 plus three deliberately broken items: a corrupt JPEG, a zero-byte file and a
-missing key), enqueues it as asynq tasks, runs the worker until the queue is
-drained, reads the vectors back from Redis and prints items done/failed with
-reasons, throughput, the vector dimension, and for a few products their most
-similar products by cosine.`,
+missing key), enqueues it as asynq tasks, runs the same worker itemvec worker
+runs until the queue is drained, reads the vectors back from Redis and prints
+items done/failed with reasons, throughput, the vector dimension, and for a
+few products their most similar products by cosine.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			env, m, done, err := startJob(cmd, &ef, catalogDir)
+			env, w, done, err := df.start(ctx)
 			if err != nil {
 				return err
 			}
 			defer done()
-			enc, fs := m.image, m.fusion
-			cfg := workers.JobConfig{
-				Redis: env.rdb, S3: env.s3.ReaderConfig(), Uploader: env.s3, Catalog: env.cat,
-				Encoder: enc, Text: m.text, Fusion: fs, Concurrency: concurrency, Batch: batch,
-				MaxRetry: 2, RetryDelay: func(int) time.Duration { return 200 * time.Millisecond },
-			}
+			job := df.job(env)
 			if !noBroken {
-				cfg.ExtraItems, cfg.ExtraObjects = catalog.BadItems(env.cat.Bucket)
+				job.ExtraItems, job.ExtraObjects = catalog.BadItems(env.Catalog.Bucket)
 			}
-			slog.Info("running the sample catalog", "products", len(env.cat.Items)+len(cfg.ExtraItems),
-				"image_model", enc.Spec.ID, "device", enc.Session.Device(), "space", fs.Space())
-			rep, err := workers.RunJob(ctx, cfg)
+			slog.Info("running the sample catalog", "products", len(env.Catalog.Items)+len(job.ExtraItems),
+				"image_model", w.ImageModel(), "text_model", w.TextModel(), "device", w.Device(), "space", w.Space())
+			rep, err := demo.RunJob(ctx, w, job)
 			if err != nil {
 				return err
 			}
@@ -112,10 +97,7 @@ similar products by cosine.`,
 			return nil
 		},
 	}
-	ef.add(cmd)
-	cmd.Flags().StringVar(&catalogDir, "catalog", "", "sample catalog folder (default .deps/catalog)")
-	cmd.Flags().IntVar(&concurrency, "concurrency", 4, "tasks processed at once")
-	cmd.Flags().IntVar(&batch, "batch", 8, "items per task")
+	df.add(cmd)
 	cmd.Flags().IntVar(&show, "show", 5, "products to show with their 3 most similar")
 	cmd.Flags().BoolVar(&noBroken, "no-broken-items", false, "do not add the three deliberately broken items")
 	return cmd

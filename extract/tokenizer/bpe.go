@@ -27,7 +27,7 @@ const (
 
 // bpeConfigError reports a BPE model that cannot be loaded.
 func bpeConfigError(format string, args ...any) error {
-	return &Error{Reason: ReasonInvalidConfig, Msg: "BPE model: " + fmt.Sprintf(format, args...)}
+	return newError(CodeInvalidConfig, "BPE model: "+fmt.Sprintf(format, args...), nil)
 }
 
 // bpeModel is a loaded BPE model. It is safe for concurrent use.
@@ -67,11 +67,11 @@ type bpeConfig struct {
 func decodeBPE(raw json.RawMessage) (Model, error) {
 	var cfg bpeConfig
 	if err := json.Unmarshal(raw, &cfg); err != nil {
-		return nil, &Error{Reason: ReasonInvalidConfig, Msg: "BPE model", Err: err}
+		return nil, newError(CodeInvalidConfig, "BPE model", err)
 	}
 	if cfg.Dropout != nil && *cfg.Dropout != 0 {
-		return nil, &Error{Reason: ReasonUnsupported, Msg: fmt.Sprintf(
-			"BPE model: dropout %v makes tokenization random; only null or 0 is supported", *cfg.Dropout)}
+		return nil, newError(CodeUnsupported, fmt.Sprintf(
+			"BPE model: dropout %v makes tokenization random; only null or 0 is supported", *cfg.Dropout), nil)
 	}
 	if cfg.Vocab == nil || cfg.Merges == nil || string(cfg.Merges) == "null" {
 		return nil, bpeConfigError("missing vocab or merges")
@@ -319,7 +319,7 @@ func (m *bpeModel) mergeWord(w string, sc *bpeScratch) ([]Token, error) {
 			id, ok := m.vocab[*m.unk]
 			if !ok {
 				sc.symbols = syms
-				return nil, &Error{Reason: ReasonModel, Msg: fmt.Sprintf("BPE model: unk_token %q is not in the vocabulary", *m.unk)}
+				return nil, newError(CodeModel, fmt.Sprintf("BPE model: unk_token %q is not in the vocabulary", *m.unk), nil)
 			}
 			unkID, unkSize = id, n
 		}

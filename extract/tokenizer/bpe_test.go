@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/itemvec/itemvec"
 )
 
 // bpeJSON writes the JSON of a BPE model with tokens numbered in order.
@@ -209,37 +211,37 @@ func TestBPEUnkNotInVocabulary(t *testing.T) {
 		t.Fatalf("Tokenize(known) = %v", err)
 	}
 	_, err := m.Tokenize("b")
-	var e *Error
-	if !errors.As(err, &e) || e.Reason != ReasonModel {
-		t.Fatalf("Tokenize(unknown) error = %v, want Reason %q", err, ReasonModel)
+	var e *itemvec.Error
+	if !errors.As(err, &e) || e.Code != CodeModel {
+		t.Fatalf("Tokenize(unknown) error = %v, want Code %q", err, CodeModel)
 	}
 }
 
 func TestDecodeBPEErrors(t *testing.T) {
 	tests := []struct {
-		name   string
-		raw    string
-		reason Reason
+		name string
+		raw  string
+		code string
 	}{
-		{"dropout", `{"dropout":0.1,"vocab":{"a":0},"merges":[]}`, ReasonUnsupported},
-		{"not an object", `[1]`, ReasonInvalidConfig},
-		{"no merges", `{"vocab":{"a":0}}`, ReasonInvalidConfig},
-		{"no vocab", `{"merges":[]}`, ReasonInvalidConfig},
-		{"null merges", `{"vocab":{"a":0},"merges":null}`, ReasonInvalidConfig},
-		{"merges of numbers", `{"vocab":{"a":0},"merges":[1]}`, ReasonInvalidConfig},
-		{"three-part merge", `{"vocab":{"a":0,"aa":1},"merges":["a a a"]}`, ReasonInvalidConfig},
-		{"one-part merge", `{"vocab":{"a":0},"merges":["a"]}`, ReasonInvalidConfig},
-		{"merge of unknown token", `{"vocab":{"a":0},"merges":["a b"]}`, ReasonInvalidConfig},
-		{"merge result unknown", `{"vocab":{"a":0,"b":1},"merges":[["a","b"]]}`, ReasonInvalidConfig},
-		{"right token shorter than prefix", `{"continuing_subword_prefix":"###","vocab":{"a":0,"b":1},"merges":["a b"]}`, ReasonInvalidConfig},
-		{"negative id", `{"vocab":{"a":-1},"merges":[]}`, ReasonInvalidConfig},
+		{"dropout", `{"dropout":0.1,"vocab":{"a":0},"merges":[]}`, CodeUnsupported},
+		{"not an object", `[1]`, CodeInvalidConfig},
+		{"no merges", `{"vocab":{"a":0}}`, CodeInvalidConfig},
+		{"no vocab", `{"merges":[]}`, CodeInvalidConfig},
+		{"null merges", `{"vocab":{"a":0},"merges":null}`, CodeInvalidConfig},
+		{"merges of numbers", `{"vocab":{"a":0},"merges":[1]}`, CodeInvalidConfig},
+		{"three-part merge", `{"vocab":{"a":0,"aa":1},"merges":["a a a"]}`, CodeInvalidConfig},
+		{"one-part merge", `{"vocab":{"a":0},"merges":["a"]}`, CodeInvalidConfig},
+		{"merge of unknown token", `{"vocab":{"a":0},"merges":["a b"]}`, CodeInvalidConfig},
+		{"merge result unknown", `{"vocab":{"a":0,"b":1},"merges":[["a","b"]]}`, CodeInvalidConfig},
+		{"right token shorter than prefix", `{"continuing_subword_prefix":"###","vocab":{"a":0,"b":1},"merges":["a b"]}`, CodeInvalidConfig},
+		{"negative id", `{"vocab":{"a":-1},"merges":[]}`, CodeInvalidConfig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := decodeBPE(json.RawMessage(tt.raw))
-			var e *Error
-			if !errors.As(err, &e) || e.Reason != tt.reason {
-				t.Fatalf("decodeBPE error = %v, want Reason %q", err, tt.reason)
+			var e *itemvec.Error
+			if !errors.As(err, &e) || e.Code != tt.code {
+				t.Fatalf("decodeBPE error = %v, want Code %q", err, tt.code)
 			}
 		})
 	}

@@ -68,7 +68,7 @@ func decodeByteLevelPreTokenizer(raw json.RawMessage) (PreTokenizer, error) {
 		UseRegex       *bool `json:"use_regex"`
 	}{}
 	if err := json.Unmarshal(raw, &cfg); err != nil {
-		return nil, &Error{Reason: ReasonInvalidConfig, Msg: "ByteLevel pre-tokenizer", Err: err}
+		return nil, newError(CodeInvalidConfig, "ByteLevel pre-tokenizer", err)
 	}
 	p := byteLevelPreTokenizer{addPrefixSpace: true, useRegex: true}
 	if cfg.AddPrefixSpace != nil {

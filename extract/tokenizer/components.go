@@ -3,7 +3,6 @@ package tokenizer
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 )
@@ -142,15 +141,15 @@ func decodeComponent[T any](kind string, raw json.RawMessage, lookup func(typ st
 	typ, null, err := componentHeader(raw)
 	switch {
 	case err != nil:
-		return zero, &Error{Reason: ReasonInvalidConfig, Msg: kind + " is not a JSON object", Err: err}
+		return zero, newError(CodeInvalidConfig, kind+" is not a JSON object", err)
 	case null:
 		return zero, nil
 	case typ == "":
-		return zero, &Error{Reason: ReasonInvalidConfig, Msg: kind + ` has no "type"`}
+		return zero, newError(CodeInvalidConfig, kind+` has no "type"`, nil)
 	}
 	decode := lookup(typ)
 	if decode == nil {
-		return zero, &Error{Reason: ReasonUnsupported, Msg: fmt.Sprintf("unsupported %s type %q", kind, typ)}
+		return zero, newError(CodeUnsupported, fmt.Sprintf("unsupported %s type %q", kind, typ), nil)
 	}
 	c, err := decode(raw)
 	if err != nil {
@@ -159,14 +158,13 @@ func decodeComponent[T any](kind string, raw json.RawMessage, lookup func(typ st
 	return c, nil
 }
 
-// asConfigError wraps err as a ReasonInvalidConfig *Error, keeping an
-// *Error (an unsupported nested component, say) as it is.
+// asConfigError wraps err as a CodeInvalidConfig error, keeping an error of
+// this package (an unsupported nested component, say) as it is.
 func asConfigError(what string, err error) error {
-	var e *Error
-	if errors.As(err, &e) {
+	if _, _, ok := ownError(err); ok {
 		return err
 	}
-	return &Error{Reason: ReasonInvalidConfig, Msg: "bad " + what, Err: err}
+	return newError(CodeInvalidConfig, "bad "+what, err)
 }
 
 // decodeNormalizer decodes a "normalizer" object (nil for null).
@@ -204,16 +202,16 @@ func decodeModel(raw json.RawMessage) (Model, error) {
 	typ, null, err := componentHeader(raw)
 	switch {
 	case err != nil:
-		return nil, &Error{Reason: ReasonInvalidConfig, Msg: "model is not a JSON object", Err: err}
+		return nil, newError(CodeInvalidConfig, "model is not a JSON object", err)
 	case null:
-		return nil, &Error{Reason: ReasonInvalidConfig, Msg: "tokenizer.json has no model"}
+		return nil, newError(CodeInvalidConfig, "tokenizer.json has no model", nil)
 	case typ == "":
 		typ, err = inferModelType(raw)
 		if err != nil {
 			return nil, err
 		}
 		if raw, err = withType(raw, typ); err != nil {
-			return nil, &Error{Reason: ReasonInvalidConfig, Msg: "bad model", Err: err}
+			return nil, newError(CodeInvalidConfig, "bad model", err)
 		}
 	}
 	return decodeComponent("model", raw, func(typ string) func(json.RawMessage) (Model, error) {
@@ -226,7 +224,7 @@ func decodeModel(raw json.RawMessage) (Model, error) {
 func inferModelType(raw json.RawMessage) (string, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
-		return "", &Error{Reason: ReasonInvalidConfig, Msg: "model is not a JSON object", Err: err}
+		return "", newError(CodeInvalidConfig, "model is not a JSON object", err)
 	}
 	vocab := bytes.TrimSpace(fields["vocab"])
 	_, hasMerges := fields["merges"]
@@ -234,7 +232,7 @@ func inferModelType(raw json.RawMessage) (string, error) {
 	_, hasMaxChars := fields["max_input_chars_per_word"]
 	switch {
 	case len(vocab) == 0:
-		return "", &Error{Reason: ReasonInvalidConfig, Msg: `model has neither "type" nor "vocab"`}
+		return "", newError(CodeInvalidConfig, `model has neither "type" nor "vocab"`, nil)
 	case hasMerges:
 		return "BPE", nil
 	case vocab[0] == '[':

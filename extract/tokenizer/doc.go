@@ -27,7 +27,7 @@
 //     RobertaProcessing, ByteLevel, Sequence.
 //
 // A file naming any other component type fails to load with a
-// ReasonUnsupported error. Regexes (Split, Replace) are Oniguruma's in
+// CodeUnsupported error. Regexes (Split, Replace) are Oniguruma's in
 // Hugging Face; those Go's regexp cannot run with the same meaning are
 // refused when the file is loaded, except the well-known GPT-2 and
 // Llama 3 patterns, which run on hand-written matchers.
@@ -42,7 +42,13 @@
 // than Go.
 //
 // The package never panics on input: text that is not valid UTF-8 is
-// refused with a ReasonInvalidUTF8 error, and every error is an *Error
-// whose Retryable is false. It does no I/O besides Load reading the file,
-// and it does not decode ids back to text.
+// refused with a CodeInvalidUTF8 error. Every error is an [*itemvec.Error]
+// whose message starts with "tokenizer: ", whose Op names the exported
+// function called ("tokenizer.Load", "tokenizer.Tokenizer.Encode") and
+// whose Code (CodeRead, CodeInvalidConfig, …) says why; none is retryable.
+// A tokenizer file that cannot be read or used (CodeRead, CodeInvalidConfig,
+// CodeUnsupported) is of kind config; a text that cannot be encoded
+// (CodeInvalidUTF8, CodeModel, CodeTruncation) of kind bad input. It does no
+// I/O besides Load reading the file, and it does not decode ids back to
+// text.
 package tokenizer

@@ -163,12 +163,12 @@ func truncatePair(a, b *Encoding, limit int, tr *Truncation) error {
 		target, which := a, "first"
 		if tr.Strategy == OnlySecond {
 			if b == nil {
-				return &Error{Reason: ReasonTruncation, Msg: "truncation strategy OnlySecond needs a second sequence"}
+				return newError(CodeTruncation, "truncation strategy OnlySecond needs a second sequence", nil)
 			}
 			target, which = b, "second"
 		}
 		if target.Len() <= remove {
-			return &Error{Reason: ReasonTruncation, Msg: fmt.Sprintf("the %s sequence has %d tokens, too few to remove the %d that max length %d asks for", which, target.Len(), remove, limit)}
+			return newError(CodeTruncation, fmt.Sprintf("the %s sequence has %d tokens, too few to remove the %d that max length %d asks for", which, target.Len(), remove, limit), nil)
 		}
 		target.truncate(target.Len()-remove, tr.Side)
 	}

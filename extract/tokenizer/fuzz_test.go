@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/itemvec/itemvec"
 )
 
 // FuzzEncode feeds arbitrary bytes to every tokenizer with a golden: it
-// must never panic, must refuse invalid UTF-8 with ReasonInvalidUTF8, and
+// must never panic, must refuse invalid UTF-8 with CodeInvalidUTF8, and
 // must return ids, masks and type ids of one length.
 func FuzzEncode(f *testing.F) {
 	for _, s := range []string{"", " ", "[CLS]", "hello [MASK] world", "中文\u0000\u00ad😀", "a\xffb", "\xed\xa0\x80", "<s></s><|endoftext|>"} {
@@ -27,17 +29,17 @@ func FuzzEncode(f *testing.F) {
 			}
 			for _, c := range cases {
 				enc, err := c.encode()
-				var e *Error
+				var e *itemvec.Error
 				if err != nil && !errors.As(err, &e) {
-					t.Fatalf("%s: error %v is not an *Error", name, err)
+					t.Fatalf("%s: error %v is not an *itemvec.Error", name, err)
 				}
 				switch {
 				case !c.valid:
-					if err == nil || e.Reason != ReasonInvalidUTF8 {
-						t.Fatalf("%s: invalid UTF-8 %+q: got %v, want ReasonInvalidUTF8", name, a+"|"+b, err)
+					if err == nil || e.Code != CodeInvalidUTF8 {
+						t.Fatalf("%s: invalid UTF-8 %+q: got %v, want CodeInvalidUTF8", name, a+"|"+b, err)
 					}
 				case err != nil:
-					if e.Reason == ReasonInvalidUTF8 {
+					if e.Code == CodeInvalidUTF8 {
 						t.Fatalf("%s: valid UTF-8 %+q refused as invalid", name, a)
 					}
 				case len(enc.IDs) != len(enc.AttentionMask) || len(enc.IDs) != len(enc.TypeIDs) || len(enc.IDs) != len(enc.Tokens):
@@ -85,7 +87,7 @@ func fuzzTokenizers(tb testing.TB) map[string]*Tokenizer {
 }
 
 // FuzzFromJSON mutates a small tokenizer file: loading must fail with an
-// *Error or give a tokenizer that encodes without panicking.
+// *itemvec.Error or give a tokenizer that encodes without panicking.
 func FuzzFromJSON(f *testing.F) {
 	data, err := os.ReadFile("testdata/tiny.json")
 	if err != nil {
@@ -95,17 +97,17 @@ func FuzzFromJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tk, err := FromJSON(data)
 		if err != nil {
-			var e *Error
+			var e *itemvec.Error
 			if !errors.As(err, &e) {
-				t.Fatalf("error %v is not an *Error", err)
+				t.Fatalf("error %v is not an *itemvec.Error", err)
 			}
 			return
 		}
 		for _, text := range []string{"", "My name is a [CLS] <mask> sku 12 café 中文 😀", "a\u0000b\u00ad"} {
 			if _, err := tk.EncodePair(text, text); err != nil {
-				var e *Error
+				var e *itemvec.Error
 				if !errors.As(err, &e) {
-					t.Fatalf("error %v is not an *Error", err)
+					t.Fatalf("error %v is not an *itemvec.Error", err)
 				}
 			}
 		}

@@ -52,13 +52,13 @@ type metaspaceConfig struct {
 }
 
 func metaspaceConfigError(format string, args ...any) error {
-	return &Error{Reason: ReasonInvalidConfig, Msg: "Metaspace pre-tokenizer: " + fmt.Sprintf(format, args...)}
+	return newError(CodeInvalidConfig, "Metaspace pre-tokenizer: "+fmt.Sprintf(format, args...), nil)
 }
 
 func decodeMetaspace(raw json.RawMessage) (PreTokenizer, error) {
 	var cfg metaspaceConfig
 	if err := json.Unmarshal(raw, &cfg); err != nil {
-		return nil, &Error{Reason: ReasonInvalidConfig, Msg: "Metaspace pre-tokenizer", Err: err}
+		return nil, newError(CodeInvalidConfig, "Metaspace pre-tokenizer", err)
 	}
 	m := &metaspacePreTokenizer{split: cfg.Split == nil || *cfg.Split}
 	var rep *string

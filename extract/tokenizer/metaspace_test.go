@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+
+	"github.com/itemvec/itemvec"
 )
 
 func metaspaceFromJSON(t *testing.T, cfg string) PreTokenizer {
@@ -86,9 +88,9 @@ func TestDecodeMetaspace(t *testing.T) {
 	}
 	for _, cfg := range bad {
 		_, err := decodeMetaspace(json.RawMessage(cfg))
-		var e *Error
-		if !errors.As(err, &e) || e.Reason != ReasonInvalidConfig {
-			t.Errorf("decodeMetaspace(%s) error = %v, want a %s *Error", cfg, err, ReasonInvalidConfig)
+		var e *itemvec.Error
+		if !errors.As(err, &e) || e.Code != CodeInvalidConfig {
+			t.Errorf("decodeMetaspace(%s) error = %v, want a %s *itemvec.Error", cfg, err, CodeInvalidConfig)
 		}
 	}
 }

@@ -10,7 +10,7 @@ import (
 // Hugging Face runs the regexes of Split and Replace with Oniguruma (Ruby
 // syntax). Go's regexp is RE2: no lookaround or backreferences, and \s, \w,
 // \d, \b are ASCII-only. compileOniguruma rewrites what has an exact RE2
-// equivalent and refuses the rest with a ReasonUnsupported error, so a
+// equivalent and refuses the rest with a CodeUnsupported error, so a
 // pattern either runs as in HF or does not load. (The common lookahead
 // patterns of GPT-2 and Llama 3 never get here: knownSplitPatterns in
 // bytelevel.go has hand-written matchers for them.)
@@ -38,11 +38,11 @@ func rangesBody(t *unicode.RangeTable) string {
 func compileOniguruma(pat string) (*regexp.Regexp, error) {
 	re2, err := translateOniguruma(pat)
 	if err != nil {
-		return nil, &Error{Reason: ReasonUnsupported, Msg: fmt.Sprintf("regex %q cannot run exactly on Go's regexp", pat), Err: err}
+		return nil, newError(CodeUnsupported, fmt.Sprintf("regex %q cannot run exactly on Go's regexp", pat), err)
 	}
 	re, err := regexp.Compile(re2)
 	if err != nil {
-		return nil, &Error{Reason: ReasonUnsupported, Msg: fmt.Sprintf("regex %q cannot run exactly on Go's regexp", pat), Err: err}
+		return nil, newError(CodeUnsupported, fmt.Sprintf("regex %q cannot run exactly on Go's regexp", pat), err)
 	}
 	return re, nil
 }

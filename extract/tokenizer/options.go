@@ -132,18 +132,18 @@ func (t *Tokenizer) checkSettings() error {
 		added := t.addedTokens(false)
 		switch {
 		case tr.MaxLength < 0 || tr.Stride < 0:
-			return &Error{Reason: ReasonInvalidConfig, Msg: fmt.Sprintf("truncation max length %d and stride %d must not be negative", tr.MaxLength, tr.Stride)}
+			return newError(CodeInvalidConfig, fmt.Sprintf("truncation max length %d and stride %d must not be negative", tr.MaxLength, tr.Stride), nil)
 		case tr.MaxLength < added:
-			return &Error{Reason: ReasonInvalidConfig, Msg: fmt.Sprintf("truncation max length %d leaves no room for the %d special tokens the post-processor adds", tr.MaxLength, added)}
+			return newError(CodeInvalidConfig, fmt.Sprintf("truncation max length %d leaves no room for the %d special tokens the post-processor adds", tr.MaxLength, added), nil)
 		case tr.Stride > 0 && tr.MaxLength-added <= tr.Stride:
-			return &Error{Reason: ReasonInvalidConfig, Msg: fmt.Sprintf("truncation stride %d is not below the effective max length %d (%d less %d special tokens)", tr.Stride, tr.MaxLength-added, tr.MaxLength, added)}
+			return newError(CodeInvalidConfig, fmt.Sprintf("truncation stride %d is not below the effective max length %d (%d less %d special tokens)", tr.Stride, tr.MaxLength-added, tr.MaxLength, added), nil)
 		case tr.Strategy < LongestFirst || tr.Strategy > OnlySecond || tr.Side < Right || tr.Side > Left:
-			return &Error{Reason: ReasonInvalidConfig, Msg: "unknown truncation strategy or side"}
+			return newError(CodeInvalidConfig, "unknown truncation strategy or side", nil)
 		}
 	}
 	if p := t.padding; p != nil {
 		if p.Length < 0 || p.MultipleOf < 0 || p.Side < Right || p.Side > Left {
-			return &Error{Reason: ReasonInvalidConfig, Msg: fmt.Sprintf("bad padding length %d, multiple %d or side", p.Length, p.MultipleOf)}
+			return newError(CodeInvalidConfig, fmt.Sprintf("bad padding length %d, multiple %d or side", p.Length, p.MultipleOf), nil)
 		}
 	}
 	return nil

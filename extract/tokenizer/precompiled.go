@@ -47,7 +47,7 @@ type precompiledASCII struct {
 }
 
 func precompiledConfigError(msg string) error {
-	return &Error{Reason: ReasonInvalidConfig, Msg: "Precompiled normalizer: " + msg}
+	return newError(CodeInvalidConfig, "Precompiled normalizer: "+msg, nil)
 }
 
 func decodePrecompiled(raw json.RawMessage) (Normalizer, error) {
@@ -55,14 +55,14 @@ func decodePrecompiled(raw json.RawMessage) (Normalizer, error) {
 		Charsmap *string `json:"precompiled_charsmap"`
 	}
 	if err := json.Unmarshal(raw, &cfg); err != nil {
-		return nil, &Error{Reason: ReasonInvalidConfig, Msg: "Precompiled normalizer", Err: err}
+		return nil, newError(CodeInvalidConfig, "Precompiled normalizer", err)
 	}
 	if cfg.Charsmap == nil {
 		return nil, precompiledConfigError("missing precompiled_charsmap")
 	}
 	blob, err := decodePrecompiledBase64(*cfg.Charsmap)
 	if err != nil {
-		return nil, &Error{Reason: ReasonInvalidConfig, Msg: "Precompiled normalizer: precompiled_charsmap", Err: err}
+		return nil, newError(CodeInvalidConfig, "Precompiled normalizer: precompiled_charsmap", err)
 	}
 	return newPrecompiled(blob)
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/internal/testdeps"
 )
 
@@ -192,9 +193,9 @@ func TestDecodePrecompiledErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := decodePrecompiled(json.RawMessage(tt.cfg))
-			var e *Error
-			if !errors.As(err, &e) || e.Reason != ReasonInvalidConfig {
-				t.Fatalf("decodePrecompiled(%s) error = %v, want a %s *Error", tt.cfg, err, ReasonInvalidConfig)
+			var e *itemvec.Error
+			if !errors.As(err, &e) || e.Code != CodeInvalidConfig {
+				t.Fatalf("decodePrecompiled(%s) error = %v, want a %s *itemvec.Error", tt.cfg, err, CodeInvalidConfig)
 			}
 		})
 	}

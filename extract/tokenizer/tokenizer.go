@@ -2,7 +2,6 @@ package tokenizer
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"unicode/utf8"
@@ -35,23 +34,24 @@ type tokenizerJSON struct {
 
 // Load reads a Hugging Face tokenizer.json file. Options override the
 // truncation and padding it configures.
-func Load(path string, opts ...Option) (*Tokenizer, error) {
+func Load(path string, opts ...Option) (_ *Tokenizer, err error) {
+	defer withOp(&err, "tokenizer.Load")
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &Error{Reason: ReasonRead, Msg: "cannot read tokenizer file", Err: err}
+		return nil, newError(CodeRead, "cannot read tokenizer file", err)
 	}
 	return FromJSON(data, opts...)
 }
 
 // FromJSON parses the contents of a Hugging Face tokenizer.json. Options
 // override the truncation and padding it configures.
-func FromJSON(data []byte, opts ...Option) (*Tokenizer, error) {
+func FromJSON(data []byte, opts ...Option) (_ *Tokenizer, err error) {
+	defer withOp(&err, "tokenizer.FromJSON")
 	var j tokenizerJSON
 	if err := json.Unmarshal(data, &j); err != nil {
-		return nil, &Error{Reason: ReasonInvalidConfig, Msg: "tokenizer.json is not valid JSON of the expected shape", Err: err}
+		return nil, newError(CodeInvalidConfig, "tokenizer.json is not valid JSON of the expected shape", err)
 	}
 	t := &Tokenizer{}
-	var err error
 	if t.model, err = decodeModel(j.Model); err != nil {
 		return nil, err
 	}
@@ -77,7 +77,8 @@ func FromJSON(data []byte, opts ...Option) (*Tokenizer, error) {
 }
 
 // With returns a copy of t with the options applied.
-func (t *Tokenizer) With(opts ...Option) (*Tokenizer, error) {
+func (t *Tokenizer) With(opts ...Option) (_ *Tokenizer, err error) {
+	defer withOp(&err, "tokenizer.Tokenizer.With")
 	c := *t
 	for _, o := range opts {
 		if err := o(&c); err != nil {
@@ -115,8 +116,9 @@ func (t *Tokenizer) TokenToID(token string) (int, bool) {
 }
 
 // Encode tokenizes text with the tokenizer's special tokens, truncation
-// and padding. Text that is not valid UTF-8 gets a ReasonInvalidUTF8 error.
-func (t *Tokenizer) Encode(text string) (*Encoding, error) {
+// and padding. Text that is not valid UTF-8 gets a CodeInvalidUTF8 error.
+func (t *Tokenizer) Encode(text string) (_ *Encoding, err error) {
+	defer withOp(&err, "tokenizer.Tokenizer.Encode")
 	enc, err := t.encodeSequence(text, 0)
 	if err != nil {
 		return nil, err
@@ -126,7 +128,8 @@ func (t *Tokenizer) Encode(text string) (*Encoding, error) {
 
 // EncodePair tokenizes a pair of texts (a question and a passage, a title
 // and a description) as one input, the way the post-processor joins them.
-func (t *Tokenizer) EncodePair(a, b string) (*Encoding, error) {
+func (t *Tokenizer) EncodePair(a, b string) (_ *Encoding, err error) {
+	defer withOp(&err, "tokenizer.Tokenizer.EncodePair")
 	if err := checkUTF8(b); err != nil {
 		return nil, err
 	}
@@ -144,14 +147,15 @@ func (t *Tokenizer) EncodePair(a, b string) (*Encoding, error) {
 // EncodeBatch encodes texts one after the other and, with padding to the
 // longest (Padding.Length 0), pads them all to the longest of the batch.
 // It stops at the first text that fails and says which one it was.
-func (t *Tokenizer) EncodeBatch(texts []string) ([]*Encoding, error) {
+func (t *Tokenizer) EncodeBatch(texts []string) (_ []*Encoding, err error) {
+	defer withOp(&err, "tokenizer.Tokenizer.EncodeBatch")
 	out := make([]*Encoding, len(texts))
 	longest := 0
 	for i, text := range texts {
 		enc, err := t.Encode(text)
 		if err != nil {
-			e := asModelError(err).(*Error)
-			return nil, &Error{Reason: e.Reason, Msg: fmt.Sprintf("text %d of %d: %s", i, len(texts), e.Msg), Err: e.Err}
+			e, c, _ := ownError(asModelError(err))
+			return nil, newError(e.Code, fmt.Sprintf("text %d of %d: %s", i, len(texts), c.msg), c.err)
 		}
 		out[i] = enc
 		longest = max(longest, enc.Len())
@@ -179,7 +183,7 @@ func (t *Tokenizer) postProcess(a, b *Encoding) (*Encoding, error) {
 	if tr := t.truncation; tr != nil {
 		added := t.addedTokens(b != nil)
 		if tr.MaxLength < added {
-			return nil, &Error{Reason: ReasonTruncation, Msg: fmt.Sprintf("truncation max length %d leaves no room for the %d special tokens of a pair", tr.MaxLength, added)}
+			return nil, newError(CodeTruncation, fmt.Sprintf("truncation max length %d leaves no room for the %d special tokens of a pair", tr.MaxLength, added), nil)
 		}
 		if err := truncatePair(a, b, tr.MaxLength-added, tr); err != nil {
 			return nil, err
@@ -335,12 +339,13 @@ func (t *Tokenizer) splitNormalized(dst []segment, seg string, offset int) []seg
 	return dst
 }
 
+// asModelError returns the error of this package in err's chain, or err
+// wrapped as a CodeModel error when there is none.
 func asModelError(err error) error {
-	var e *Error
-	if errors.As(err, &e) {
+	if e, _, ok := ownError(err); ok {
 		return e
 	}
-	return &Error{Reason: ReasonModel, Msg: "the model refused the text", Err: err}
+	return newError(CodeModel, "the model refused the text", err)
 }
 
 // checkUTF8 refuses text that is not valid UTF-8.
@@ -348,7 +353,7 @@ func checkUTF8(text string) error {
 	if utf8.ValidString(text) {
 		return nil
 	}
-	return &Error{Reason: ReasonInvalidUTF8, Msg: fmt.Sprintf("text is not valid UTF-8 (first bad byte at offset %d)", firstInvalid(text))}
+	return newError(CodeInvalidUTF8, fmt.Sprintf("text is not valid UTF-8 (first bad byte at offset %d)", firstInvalid(text)), nil)
 }
 
 func firstInvalid(s string) int {

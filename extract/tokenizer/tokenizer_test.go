@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/itemvec/itemvec"
 )
 
 // testdata/tiny.json is a WordLevel tokenizer with added tokens of every
@@ -147,23 +149,23 @@ func TestErrors(t *testing.T) {
 	}
 	replace := func(old, new string) []byte { return []byte(strings.Replace(string(tiny), old, new, 1)) }
 	tests := []struct {
-		name   string
-		json   []byte
-		opts   []Option
-		text   string
-		reason Reason
+		name string
+		json []byte
+		opts []Option
+		text string
+		code string
 	}{
-		{name: "not JSON", json: []byte("{"), reason: ReasonInvalidConfig},
-		{name: "unknown normalizer", json: replace(`{"type":"Lowercase"}`, `{"type":"Shout"}`), reason: ReasonUnsupported},
-		{name: "unknown pre-tokenizer in a sequence", json: replace(`{"type":"WhitespaceSplit"}`, `{"type":"Sequence","pretokenizers":[{"type":"Mystery"}]}`), reason: ReasonUnsupported},
-		{name: "unknown model", json: replace(`"type":"WordLevel"`, `"type":"Quantum"`), reason: ReasonUnsupported},
-		{name: "no model", json: replace(`"model"`, `"modelx"`), reason: ReasonInvalidConfig},
-		{name: "lookahead regex", json: replace(`{"type":"WhitespaceSplit"}`, `{"type":"Split","pattern":{"Regex":"a(?=b)"},"behavior":"Isolated","invert":false}`), reason: ReasonUnsupported},
-		{name: "bad padding strategy", json: replace(`"normalizer"`, `"padding":{"strategy":"Sometimes"},"normalizer"`), reason: ReasonInvalidConfig},
-		{name: "max length below the special tokens", json: tiny, opts: []Option{WithTruncation(Truncation{MaxLength: 1})}, reason: ReasonInvalidConfig},
-		{name: "stride too long", json: tiny, opts: []Option{WithTruncation(Truncation{MaxLength: 4, Stride: 2})}, reason: ReasonInvalidConfig},
-		{name: "invalid UTF-8", json: tiny, text: "a\xffb", reason: ReasonInvalidUTF8},
-		{name: "OnlySecond without a pair", json: tiny, opts: []Option{WithTruncation(Truncation{MaxLength: 3, Strategy: OnlySecond})}, text: "a a a", reason: ReasonTruncation},
+		{name: "not JSON", json: []byte("{"), code: CodeInvalidConfig},
+		{name: "unknown normalizer", json: replace(`{"type":"Lowercase"}`, `{"type":"Shout"}`), code: CodeUnsupported},
+		{name: "unknown pre-tokenizer in a sequence", json: replace(`{"type":"WhitespaceSplit"}`, `{"type":"Sequence","pretokenizers":[{"type":"Mystery"}]}`), code: CodeUnsupported},
+		{name: "unknown model", json: replace(`"type":"WordLevel"`, `"type":"Quantum"`), code: CodeUnsupported},
+		{name: "no model", json: replace(`"model"`, `"modelx"`), code: CodeInvalidConfig},
+		{name: "lookahead regex", json: replace(`{"type":"WhitespaceSplit"}`, `{"type":"Split","pattern":{"Regex":"a(?=b)"},"behavior":"Isolated","invert":false}`), code: CodeUnsupported},
+		{name: "bad padding strategy", json: replace(`"normalizer"`, `"padding":{"strategy":"Sometimes"},"normalizer"`), code: CodeInvalidConfig},
+		{name: "max length below the special tokens", json: tiny, opts: []Option{WithTruncation(Truncation{MaxLength: 1})}, code: CodeInvalidConfig},
+		{name: "stride too long", json: tiny, opts: []Option{WithTruncation(Truncation{MaxLength: 4, Stride: 2})}, code: CodeInvalidConfig},
+		{name: "invalid UTF-8", json: tiny, text: "a\xffb", code: CodeInvalidUTF8},
+		{name: "OnlySecond without a pair", json: tiny, opts: []Option{WithTruncation(Truncation{MaxLength: 3, Strategy: OnlySecond})}, text: "a a a", code: CodeTruncation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,15 +173,21 @@ func TestErrors(t *testing.T) {
 			if err == nil {
 				_, err = tk.Encode(tt.text)
 			}
-			var e *Error
+			var e *itemvec.Error
 			if !errors.As(err, &e) {
-				t.Fatalf("error %v is not an *Error", err)
+				t.Fatalf("error %v is not an *itemvec.Error", err)
 			}
-			if e.Reason != tt.reason {
-				t.Errorf("reason %s (%v), want %s", e.Reason, err, tt.reason)
+			if e.Code != tt.code {
+				t.Errorf("code %s (%v), want %s", e.Code, err, tt.code)
 			}
-			if e.Retryable() {
+			if e.Retryable() || itemvec.IsRetryable(err) {
 				t.Error("Retryable() = true")
+			}
+			if want := codeKind(tt.code); e.Kind != want || want == itemvec.KindInternal {
+				t.Errorf("kind %s, want %s", e.Kind, want)
+			}
+			if !strings.HasPrefix(err.Error(), "tokenizer: ") || e.Op == "" {
+				t.Errorf("error %q (op %q): want the prefix \"tokenizer: \" and an op", err, e.Op)
 			}
 		})
 	}
@@ -187,9 +195,9 @@ func TestErrors(t *testing.T) {
 
 func TestLoadMissingFile(t *testing.T) {
 	_, err := Load("testdata/no-such-tokenizer.json")
-	var e *Error
-	if !errors.As(err, &e) || e.Reason != ReasonRead || !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("got %v, want a ReasonRead error wrapping os.ErrNotExist", err)
+	var e *itemvec.Error
+	if !errors.As(err, &e) || e.Code != CodeRead || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("got %v, want a CodeRead error wrapping os.ErrNotExist", err)
 	}
 }
 
@@ -234,9 +242,9 @@ func TestTranslateOniguruma(t *testing.T) {
 	for _, tt := range tests {
 		re, err := compileOniguruma(tt.pattern)
 		if tt.unsupported {
-			var e *Error
-			if !errors.As(err, &e) || e.Reason != ReasonUnsupported {
-				t.Errorf("%q: got %v, want ReasonUnsupported", tt.pattern, err)
+			var e *itemvec.Error
+			if !errors.As(err, &e) || e.Code != CodeUnsupported {
+				t.Errorf("%q: got %v, want CodeUnsupported", tt.pattern, err)
 			}
 			continue
 		}

@@ -69,13 +69,13 @@ type unigramConfig struct {
 }
 
 func unigramConfigError(format string, args ...any) error {
-	return &Error{Reason: ReasonInvalidConfig, Msg: "Unigram model: " + fmt.Sprintf(format, args...)}
+	return newError(CodeInvalidConfig, "Unigram model: "+fmt.Sprintf(format, args...), nil)
 }
 
 func decodeUnigram(raw json.RawMessage) (Model, error) {
 	var cfg unigramConfig
 	if err := json.Unmarshal(raw, &cfg); err != nil {
-		return nil, &Error{Reason: ReasonInvalidConfig, Msg: "Unigram model", Err: err}
+		return nil, newError(CodeInvalidConfig, "Unigram model", err)
 	}
 	if cfg.Vocab == nil {
 		return nil, unigramConfigError("missing vocab")
@@ -230,8 +230,8 @@ func (m *unigramModel) encode(s string) ([]Token, error) {
 			cand := m.unkScore + here
 			if t := &best[start+charLen]; t.start < 0 || cand > t.score {
 				if m.unkID < 0 {
-					return nil, &Error{Reason: ReasonModel, Msg: fmt.Sprintf(
-						"Unigram model: the vocabulary lacks %q and the model has no unk_id", s[start:start+charLen])}
+					return nil, newError(CodeModel, fmt.Sprintf(
+						"Unigram model: the vocabulary lacks %q and the model has no unk_id", s[start:start+charLen]), nil)
 				}
 				*t = unigramNode{score: cand, start: start, id: m.unkID}
 			}
@@ -249,7 +249,7 @@ func (m *unigramModel) encode(s string) ([]Token, error) {
 	for end := size; end > 0; {
 		n := best[end]
 		if n.start < 0 || n.start >= end {
-			return nil, &Error{Reason: ReasonModel, Msg: "Unigram model: no segmentation of the piece"}
+			return nil, newError(CodeModel, "Unigram model: no segmentation of the piece", nil)
 		}
 		unk := m.unkID >= 0 && n.id == m.unkID
 		if last := len(segs) - 1; unk && last >= 0 && segs[last].unk {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/itemvec/itemvec"
 )
 
 // unigramFromJSON decodes a Unigram model object.
@@ -126,9 +128,9 @@ func TestUnigramTokenize(t *testing.T) {
 func TestUnigramUnknownWithoutUnkID(t *testing.T) {
 	m := unigramFromJSON(t, `{"type":"Unigram","unk_id":null,"vocab":[["a",-1]]}`)
 	_, err := m.Tokenize("ab")
-	var e *Error
-	if !errors.As(err, &e) || e.Reason != ReasonModel {
-		t.Fatalf("Tokenize(ab) error = %v, want a %s *Error", err, ReasonModel)
+	var e *itemvec.Error
+	if !errors.As(err, &e) || e.Code != CodeModel {
+		t.Fatalf("Tokenize(ab) error = %v, want a %s *itemvec.Error", err, CodeModel)
 	}
 }
 
@@ -183,9 +185,9 @@ func TestDecodeUnigramErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := decodeUnigram(json.RawMessage(tt.model))
-			var e *Error
-			if !errors.As(err, &e) || e.Reason != ReasonInvalidConfig {
-				t.Fatalf("decodeUnigram(%s) error = %v, want a %s *Error", tt.model, err, ReasonInvalidConfig)
+			var e *itemvec.Error
+			if !errors.As(err, &e) || e.Code != CodeInvalidConfig {
+				t.Fatalf("decodeUnigram(%s) error = %v, want a %s *itemvec.Error", tt.model, err, CodeInvalidConfig)
 			}
 		})
 	}

@@ -161,7 +161,7 @@ func wordByte(word string, i int) byte {
 func (m *wordPiece) appendUnk(dst []Token) ([]Token, error) {
 	id, ok := m.ids[m.unk]
 	if !ok {
-		return nil, &Error{Reason: ReasonModel, Msg: fmt.Sprintf("WordPiece: unk_token %q needed", m.unk), Err: errMissingUnk}
+		return nil, newError(CodeModel, fmt.Sprintf("WordPiece: unk_token %q needed", m.unk), errMissingUnk)
 	}
 	return append(dst, Token{ID: id, Value: m.unk}), nil
 }
@@ -198,7 +198,7 @@ func (m *wordLevel) Tokenize(piece string) ([]Token, error) {
 	}
 	id, ok := m.ids[m.unk]
 	if !ok {
-		return nil, &Error{Reason: ReasonModel, Msg: fmt.Sprintf("WordLevel: unk_token %q needed", m.unk), Err: errMissingUnk}
+		return nil, newError(CodeModel, fmt.Sprintf("WordLevel: unk_token %q needed", m.unk), errMissingUnk)
 	}
 	return []Token{{ID: id, Value: m.unk}}, nil
 }

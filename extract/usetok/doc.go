@@ -27,5 +27,8 @@
 // a meaningless vector silently.
 //
 // The package must not run models and does no I/O besides Load reading the
-// vocabulary file. It never panics on input: invalid UTF-8 is an *Error.
+// vocabulary file. It never panics on input. Every error is an
+// [*itemvec.Error] whose message starts with "usetok: ": invalid UTF-8 is of
+// kind bad input with Code CodeInvalidText, a vocabulary file that is
+// missing or malformed of kind config with Code CodeBadVocab.
 package usetok

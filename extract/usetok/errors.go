@@ -1,41 +1,55 @@
 package usetok
 
-import "fmt"
+import (
+	"fmt"
 
-// Reason classifies an [Error], so callers branch on it and not on text.
-type Reason string
-
-// The reasons usetok fails.
-const (
-	// ReasonInvalidText: the text is not valid UTF-8.
-	ReasonInvalidText Reason = "invalid_text"
-	// ReasonBadVocab: the vocabulary file is missing, unreadable or not a
-	// USE vocab.json (a JSON array of [piece, score] pairs).
-	ReasonBadVocab Reason = "bad_vocab"
+	"github.com/itemvec/itemvec"
 )
 
-// Error is the error every function of this package returns.
-type Error struct {
-	Reason Reason
-	Msg    string // what is wrong, for a human
-	Err    error  // the underlying error, if any
+// Codes are the [itemvec.Error] Codes this package returns. Callers compare
+// [itemvec.CodeOf] with them, not the message text. Neither is worth
+// retrying: the same text or the same vocabulary file fails the same way
+// every time.
+const (
+	// CodeInvalidText: the text is not valid UTF-8. Kind: bad input.
+	CodeInvalidText = "invalid_text"
+	// CodeBadVocab: the vocabulary file is missing, unreadable or not a
+	// USE vocab.json (a JSON array of [piece, score] pairs). Kind: config.
+	CodeBadVocab = "bad_vocab"
+)
+
+// codeKind is the Kind of each Code.
+func codeKind(code string) itemvec.Kind {
+	switch code {
+	case CodeInvalidText:
+		return itemvec.KindBadInput
+	case CodeBadVocab:
+		return itemvec.KindConfig
+	}
+	return itemvec.KindInternal
 }
 
-// Error returns "usetok: Msg" followed by the underlying error, if any.
-func (e *Error) Error() string {
-	if e.Err == nil {
-		return "usetok: " + e.Msg
+// errorf returns the error of op with code whose message is "usetok: " and
+// the formatted text, followed by ": " and err's message when err is not
+// nil; err stays reachable with errors.Is and errors.As.
+func errorf(op, code string, err error, format string, args ...any) *itemvec.Error {
+	return &itemvec.Error{Kind: codeKind(code), Op: op, Code: code, Err: &cause{msg: fmt.Sprintf(format, args...), err: err}}
+}
+
+// cause is the Err of this package's errors: what is wrong, for a person,
+// and the underlying error, if any.
+type cause struct {
+	msg string
+	err error
+}
+
+// Error returns "usetok: msg" followed by the underlying error, if any.
+func (c *cause) Error() string {
+	if c.err == nil {
+		return "usetok: " + c.msg
 	}
-	return "usetok: " + e.Msg + ": " + e.Err.Error()
+	return "usetok: " + c.msg + ": " + c.err.Error()
 }
 
 // Unwrap returns the underlying error, if any.
-func (e *Error) Unwrap() error { return e.Err }
-
-// Retryable reports false: the same text or the same vocabulary file fails
-// the same way every time.
-func (e *Error) Retryable() bool { return false }
-
-func errorf(reason Reason, err error, format string, args ...any) *Error {
-	return &Error{Reason: reason, Msg: fmt.Sprintf(format, args...), Err: err}
-}
+func (c *cause) Unwrap() error { return c.err }

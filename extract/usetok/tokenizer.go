@@ -46,7 +46,7 @@ type trieNode struct {
 func Load(path string) (*Tokenizer, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, errorf(ReasonBadVocab, err, "reading the vocabulary")
+		return nil, errorf("usetok.Load", CodeBadVocab, err, "reading the vocabulary")
 	}
 	t, err := Parse(data)
 	if err != nil {
@@ -59,10 +59,10 @@ func Load(path string) (*Tokenizer, error) {
 func Parse(data []byte) (*Tokenizer, error) {
 	var raw []json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, errorf(ReasonBadVocab, err, "vocabulary is not a JSON array")
+		return nil, errorf("usetok.Parse", CodeBadVocab, err, "vocabulary is not a JSON array")
 	}
 	if len(raw) <= reservedPieces {
-		return nil, errorf(ReasonBadVocab, nil, "vocabulary has %d entries, want more than the %d reserved ones", len(raw), reservedPieces)
+		return nil, errorf("usetok.Parse", CodeBadVocab, nil, "vocabulary has %d entries, want more than the %d reserved ones", len(raw), reservedPieces)
 	}
 	t := &Tokenizer{
 		pieces:   make([]string, len(raw)),
@@ -73,7 +73,7 @@ func Parse(data []byte) (*Tokenizer, error) {
 	for id, r := range raw {
 		piece, score, err := parseEntry(r)
 		if err != nil {
-			return nil, errorf(ReasonBadVocab, err, "vocabulary entry %d", id)
+			return nil, errorf("usetok.Parse", CodeBadVocab, err, "vocabulary entry %d", id)
 		}
 		t.pieces[id] = piece
 		t.utf16Len[id] = len(utf16.Encode([]rune(piece)))
@@ -88,7 +88,7 @@ func Parse(data []byte) (*Tokenizer, error) {
 	// The way back through the lattice steps by the unknown piece's length;
 	// an empty one would never get back to the start.
 	if t.utf16Len[UnknownID] == 0 {
-		return nil, errorf(ReasonBadVocab, nil, "the unknown piece (id %d) is empty", UnknownID)
+		return nil, errorf("usetok.Parse", CodeBadVocab, nil, "the unknown piece (id %d) is empty", UnknownID)
 	}
 	return t, nil
 }
@@ -161,11 +161,11 @@ type candidate struct {
 // Encode returns the piece ids of text, exactly as the JavaScript tokenizer
 // of @energetic-ai/embeddings 0.2.0 computes them (see the package
 // documentation). The empty text, and any text that NFKC-normalises to the
-// empty string, has no ids. Text that is not valid UTF-8 is an *Error with
-// Reason ReasonInvalidText.
+// empty string, has no ids. Text that is not valid UTF-8 is an
+// [*itemvec.Error] of kind bad input with Code CodeInvalidText.
 func (t *Tokenizer) Encode(text string) ([]int64, error) {
 	if !utf8.ValidString(text) {
-		return nil, errorf(ReasonInvalidText, nil, "text is not valid UTF-8 (first bad byte at offset %d)", firstInvalid(text))
+		return nil, errorf("usetok.Tokenizer.Encode", CodeInvalidText, nil, "text is not valid UTF-8 (first bad byte at offset %d)", firstInvalid(text))
 	}
 	s := norm.NFKC.String(text)
 	if s == "" {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/extract/usetok"
 )
 
@@ -73,11 +74,11 @@ func TestEncodeInvalidUTF8(t *testing.T) {
 	tok := synth(t)
 	for _, text := range []string{"\xff", "ab\xc3", "a\xed\xa0\x80b" /* an encoded surrogate */} {
 		ids, err := tok.Encode(text)
-		var e *usetok.Error
-		if !errors.As(err, &e) || e.Reason != usetok.ReasonInvalidText {
-			t.Fatalf("Encode(%q) = %v, %v; want an *Error with ReasonInvalidText", text, ids, err)
+		var e *itemvec.Error
+		if !errors.As(err, &e) || itemvec.CodeOf(err) != usetok.CodeInvalidText || itemvec.KindOf(err) != itemvec.KindBadInput {
+			t.Fatalf("Encode(%q) = %v, %v; want a bad-input *itemvec.Error with CodeInvalidText", text, ids, err)
 		}
-		if e.Retryable() {
+		if e.Retryable() || itemvec.IsRetryable(err) {
 			t.Errorf("Encode(%q): Retryable() = true for bad input", text)
 		}
 	}
@@ -96,9 +97,9 @@ func TestParseRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := usetok.Parse([]byte(tt.vocab))
-			var e *usetok.Error
-			if !errors.As(err, &e) || e.Reason != usetok.ReasonBadVocab {
-				t.Fatalf("Parse = %v, want an *Error with ReasonBadVocab", err)
+			var e *itemvec.Error
+			if !errors.As(err, &e) || itemvec.CodeOf(err) != usetok.CodeBadVocab || itemvec.KindOf(err) != itemvec.KindConfig {
+				t.Fatalf("Parse = %v, want a config *itemvec.Error with CodeBadVocab", err)
 			}
 		})
 	}
@@ -106,9 +107,9 @@ func TestParseRejects(t *testing.T) {
 
 func TestLoadMissingFile(t *testing.T) {
 	_, err := usetok.Load("/nonexistent/vocab.json")
-	var e *usetok.Error
-	if !errors.As(err, &e) || e.Reason != usetok.ReasonBadVocab {
-		t.Fatalf("Load = %v, want an *Error with ReasonBadVocab", err)
+	var e *itemvec.Error
+	if !errors.As(err, &e) || itemvec.CodeOf(err) != usetok.CodeBadVocab || itemvec.KindOf(err) != itemvec.KindConfig {
+		t.Fatalf("Load = %v, want a config *itemvec.Error with CodeBadVocab", err)
 	}
 }
 

@@ -1,7 +1,6 @@
 package keras
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -239,10 +238,10 @@ func (c *converter) layer(l *kerasLayer) error {
 		err = fmt.Errorf("layer class %s is not supported", l.ClassName)
 	}
 	if err != nil {
-		if _, ok := errors.AsType[*Error](err); ok {
+		if isStepError(err) {
 			return err
 		}
-		return &Error{Op: "convert " + l.ClassName, Layer: l.Name, Kind: ErrUnsupported, Err: err}
+		return stepErr(CodeUnsupported, "convert "+l.ClassName, l.Name, err)
 	}
 	c.report.Layers++
 	c.report.LayersByClass[l.ClassName]++

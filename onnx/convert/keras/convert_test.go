@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"math"
 	"slices"
 	"strconv"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/itemvec/itemvec"
 )
 
 // A small Keras model written the way nsfwjs ships MobileNetV2, for tests
@@ -312,20 +313,20 @@ func TestConvertErrors(t *testing.T) {
 	tests := []struct {
 		name     string
 		mutate   func(m *testModel)
-		wantKind error
+		wantCode string
 		wantErr  string
 	}{
-		{"unknown layer class", func(m *testModel) { m.layer("relu").class = "ELU" }, ErrUnsupported, "layer class ELU"},
-		{"conv activation", func(m *testModel) { m.layer("proj").config["activation"] = "relu" }, ErrUnsupported, `activation="relu"`},
-		{"channels_first", func(m *testModel) { m.layer("pad").config["data_format"] = "channels_first" }, ErrUnsupported, "data_format"},
-		{"unknown config key", func(m *testModel) { m.layer("add").config["frobnicate"] = 1 }, ErrUnsupported, "unknown config frobnicate=1"},
-		{"conv groups", func(m *testModel) { m.layer("proj").config["groups"] = 3 }, ErrUnsupported, "groups=3"},
-		{"causal padding", func(m *testModel) { m.layer("proj").config["padding"] = "causal" }, ErrUnsupported, `padding "causal"`},
-		{"leaky relu", func(m *testModel) { m.layer("relu").config["negative_slope"] = 0.1 }, ErrUnsupported, "negative_slope 0.1"},
-		{"bn axis", func(m *testModel) { m.layer("conv_bn").config["axis"] = 1 }, ErrUnsupported, "axis 1"},
-		{"bn renorm", func(m *testModel) { m.layer("dw_bn").config["renorm"] = true }, ErrUnsupported, "renorm=true"},
+		{"unknown layer class", func(m *testModel) { m.layer("relu").class = "ELU" }, CodeUnsupported, "layer class ELU"},
+		{"conv activation", func(m *testModel) { m.layer("proj").config["activation"] = "relu" }, CodeUnsupported, `activation="relu"`},
+		{"channels_first", func(m *testModel) { m.layer("pad").config["data_format"] = "channels_first" }, CodeUnsupported, "data_format"},
+		{"unknown config key", func(m *testModel) { m.layer("add").config["frobnicate"] = 1 }, CodeUnsupported, "unknown config frobnicate=1"},
+		{"conv groups", func(m *testModel) { m.layer("proj").config["groups"] = 3 }, CodeUnsupported, "groups=3"},
+		{"causal padding", func(m *testModel) { m.layer("proj").config["padding"] = "causal" }, CodeUnsupported, `padding "causal"`},
+		{"leaky relu", func(m *testModel) { m.layer("relu").config["negative_slope"] = 0.1 }, CodeUnsupported, "negative_slope 0.1"},
+		{"bn axis", func(m *testModel) { m.layer("conv_bn").config["axis"] = 1 }, CodeUnsupported, "axis 1"},
+		{"bn renorm", func(m *testModel) { m.layer("dw_bn").config["renorm"] = true }, CodeUnsupported, "renorm=true"},
 		{"bn not after a conv", func(m *testModel) { m.layer("dw_bn").inputs = []string{"relu"} },
-			ErrUnsupported, "only a BatchNormalization directly after"},
+			CodeUnsupported, "only a BatchNormalization directly after"},
 		{"bn after a conv with two consumers", func(m *testModel) {
 			proj := m.layer("proj")
 			proj.inputs = []string{"dw"}
@@ -340,21 +341,21 @@ func TestConvertErrors(t *testing.T) {
 				}
 			}
 		},
-			ErrUnsupported, "only a BatchNormalization directly after"},
+			CodeUnsupported, "only a BatchNormalization directly after"},
 		{"add shapes", func(m *testModel) { m.layer("add").inputs = []string{"relu", "dw_bn"} },
-			ErrUnsupported, "input shapes [3 2 2] and [6 2 2] differ"},
-		{"pooling not global", func(m *testModel) { m.layer("pool").config["pool_size"] = []int{1, 1} }, ErrUnsupported, `"pool" feeding the output is not global`},
-		{"no pooling", func(m *testModel) { m.layer("flat").inputs = []string{"add"} }, ErrUnsupported, "no global average pooling"},
-		{"filters disagree with kernel", func(m *testModel) { m.layer("proj").config["filters"] = 4 }, ErrMalformed, `"proj/kernel" has shape [1 1 6 3], want [1 1 6 4]`},
+			CodeUnsupported, "input shapes [3 2 2] and [6 2 2] differ"},
+		{"pooling not global", func(m *testModel) { m.layer("pool").config["pool_size"] = []int{1, 1} }, CodeUnsupported, `"pool" feeding the output is not global`},
+		{"no pooling", func(m *testModel) { m.layer("flat").inputs = []string{"add"} }, CodeUnsupported, "no global average pooling"},
+		{"filters disagree with kernel", func(m *testModel) { m.layer("proj").config["filters"] = 4 }, CodeMalformed, `"proj/kernel" has shape [1 1 6 3], want [1 1 6 4]`},
 		{"missing weight", func(m *testModel) {
 			m.weights = slices.DeleteFunc(m.weights, func(w testWeight) bool { return w.name == "conv_bn/beta" })
 		},
-			ErrMalformed, `"conv_bn/beta" missing`},
-		{"unused bias", func(m *testModel) { m.layer("conv").config["use_bias"] = false }, ErrUnsupported, `"conv/bias" is not used`},
-		{"shared layer", func(m *testModel) { m.shared = "proj" }, ErrUnsupported, "called 2 times"},
-		{"sequential", func(m *testModel) { m.class = "Sequential" }, ErrUnsupported, `model class "Sequential"`},
-		{"dynamic input", func(m *testModel) { m.layer("in").config["batch_input_shape"] = []any{nil, nil, nil, 2} }, ErrUnsupported, "static H, W, C"},
-		{"unknown input", func(m *testModel) { m.layer("add").inputs = []string{"relu", "nope"} }, ErrMalformed, `input "nope"`},
+			CodeMalformed, `"conv_bn/beta" missing`},
+		{"unused bias", func(m *testModel) { m.layer("conv").config["use_bias"] = false }, CodeUnsupported, `"conv/bias" is not used`},
+		{"shared layer", func(m *testModel) { m.shared = "proj" }, CodeUnsupported, "called 2 times"},
+		{"sequential", func(m *testModel) { m.class = "Sequential" }, CodeUnsupported, `model class "Sequential"`},
+		{"dynamic input", func(m *testModel) { m.layer("in").config["batch_input_shape"] = []any{nil, nil, nil, 2} }, CodeUnsupported, "static H, W, C"},
+		{"unknown input", func(m *testModel) { m.layer("add").inputs = []string{"relu", "nope"} }, CodeMalformed, `input "nope"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -364,8 +365,11 @@ func TestConvertErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("converted; want an error containing %q", tt.wantErr)
 			}
-			if !errors.Is(err, tt.wantKind) {
-				t.Errorf("error %v does not wrap %v", err, tt.wantKind)
+			if got := itemvec.CodeOf(err); got != tt.wantCode {
+				t.Errorf("error %v has code %q, want %q", err, got, tt.wantCode)
+			}
+			if got, want := itemvec.KindOf(err), codeKind(tt.wantCode); got != want {
+				t.Errorf("error %v has kind %v, want %v", err, got, want)
 			}
 			if !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("error %q, want it to contain %q", err, tt.wantErr)
@@ -379,20 +383,21 @@ func TestConvertNSFWJSMalformed(t *testing.T) {
 	tests := []struct {
 		name             string
 		modelJS, weights string
-		wantKind         error
+		wantCode         string
 		wantErr          string
 	}{
-		{"model not a literal", "module.exports=e()", string(weightsJS), ErrMalformed, "no `.exports"},
-		{"weights not a string", string(modelJS), umd("g", "{a:1}"), ErrMalformed, "not a string"},
-		{"bad base64", string(modelJS), umd("g", `"***"`), ErrMalformed, "base64"},
-		{"short shard", string(modelJS), umd("g", `"AAAA"`), ErrMalformed, "shard has 3"},
-		{"two shards", strings.Replace(string(modelJS), `"paths":["group1-shard1of1"]`, `"paths":["a","b"]`, 1), string(weightsJS), ErrUnsupported, "2 shards"},
+		{"model not a literal", "module.exports=e()", string(weightsJS), CodeMalformed, "no `.exports"},
+		{"weights not a string", string(modelJS), umd("g", "{a:1}"), CodeMalformed, "not a string"},
+		{"bad base64", string(modelJS), umd("g", `"***"`), CodeMalformed, "base64"},
+		{"short shard", string(modelJS), umd("g", `"AAAA"`), CodeMalformed, "shard has 3"},
+		{"two shards", strings.Replace(string(modelJS), `"paths":["group1-shard1of1"]`, `"paths":["a","b"]`, 1), string(weightsJS), CodeUnsupported, "2 shards"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := ConvertNSFWJS([]byte(tt.modelJS), []byte(tt.weights))
-			if err == nil || !errors.Is(err, tt.wantKind) || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("error %v; want %v containing %q", err, tt.wantKind, tt.wantErr)
+			if err == nil || itemvec.CodeOf(err) != tt.wantCode || itemvec.KindOf(err) != codeKind(tt.wantCode) ||
+				!strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("error %v; want code %s containing %q", err, tt.wantCode, tt.wantErr)
 			}
 		})
 	}

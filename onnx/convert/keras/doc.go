@@ -16,12 +16,17 @@
 // DepthwiseConv2D with BatchNormalization folded in, ZeroPadding2D to Pad,
 // ReLU with max_value to Clip, Add, AveragePooling2D, Flatten,
 // GlobalAveragePooling2D). A layer or a config value the converter does not
-// know is an error wrapping ErrUnsupported; it never approximates. The output
-// bytes are a deterministic function of the input files, so a model spec can
-// pin their sha256.
+// know is an error with code CodeUnsupported; it never approximates. The
+// output bytes are a deterministic function of the input files, so a model
+// spec can pin their sha256.
 //
 // This package does no network I/O and does not run models: reading the two
 // files (ConvertDir) is its only I/O. Running the result is the onnx
 // package's job; testdata/tfjs holds the TensorFlow.js reference that the
 // parity test compares against.
+//
+// Errors are *itemvec.Error: CodeMalformed (kind bad input) for files that
+// are not what they claim to be, CodeUnsupported (kind config) for what the
+// converter does not map, and ConvertDir's file errors, which wrap the os
+// error. Messages read "keras: step: layer "name": <what>: detail".
 package keras

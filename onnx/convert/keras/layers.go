@@ -313,7 +313,7 @@ func (c *converter) conv(l *kerasLayer, cfg *layerConfig, in []string, depthwise
 //	  = conv(x)*s + (b-mean)*s + beta,  s = gamma/sqrt(var+eps)
 func (c *converter) foldBN(bn *kerasLayer, w, bias []float64, channels int) ([]float64, error) {
 	fail := func(err error) ([]float64, error) {
-		return nil, &Error{Op: "fold BatchNormalization", Layer: bn.Name, Kind: ErrUnsupported, Err: err}
+		return nil, stepErr(CodeUnsupported, "fold BatchNormalization", bn.Name, err)
 	}
 	cfg := newLayerConfig(bn.Config)
 	var axis any

@@ -2,11 +2,12 @@ package keras
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 
 	"google.golang.org/protobuf/proto"
+
+	"github.com/itemvec/itemvec"
 )
 
 // The files of an nsfwjs model folder (dist/models/mobilenet_v2 in the npm
@@ -42,7 +43,7 @@ func ConvertNSFWJS(modelJS, weightsJS []byte) ([]byte, *Report, error) {
 	}
 	out, err := proto.MarshalOptions{Deterministic: true}.Marshal(model)
 	if err != nil {
-		return nil, nil, fmt.Errorf("keras: marshal ONNX model: %w", err)
+		return nil, nil, itemvec.Errorf(itemvec.KindInternal, errOp, "keras: marshal ONNX model: %w", err)
 	}
 	return out, report, nil
 }
@@ -51,11 +52,11 @@ func ConvertNSFWJS(modelJS, weightsJS []byte) ([]byte, *Report, error) {
 func ConvertDir(dir string) ([]byte, *Report, error) {
 	modelJS, err := os.ReadFile(filepath.Join(dir, NSFWJSModelFile))
 	if err != nil {
-		return nil, nil, fmt.Errorf("keras: %w", err)
+		return nil, nil, fileError(err)
 	}
 	weightsJS, err := os.ReadFile(filepath.Join(dir, NSFWJSWeightsFile))
 	if err != nil {
-		return nil, nil, fmt.Errorf("keras: %w", err)
+		return nil, nil, fileError(err)
 	}
 	return ConvertNSFWJS(modelJS, weightsJS)
 }

@@ -48,21 +48,30 @@ func BenchmarkTextSession(b *testing.B) {
 	b.ReportMetric(float64(tokens)/float64(padded), "padding-efficiency")
 }
 
+// idsRunner runs token ids on a TextSession in a Batcher.
+type idsRunner struct{ s *onnx.TextSession }
+
+func (r idsRunner) Check(ids []int64) error { return r.s.CheckText(ids, nil, nil) }
+func (r idsRunner) OutputDim() int          { return r.s.OutputDim() }
+func (r idsRunner) RunBatch(ctx context.Context, ids [][]int64) ([][]float32, error) {
+	return r.s.Run(ctx, ids, nil, nil)
+}
+
 // BenchmarkTextBatcher submits the whole corpus at once, one goroutine per
-// text in a shuffled order, through a TextBatcher (MaxBatch 16) in front of
-// the stand-in, with and without grouping by length. It reports real
-// tokens per second and the batcher's padding efficiency (real tokens /
-// tokens computed).
+// text in a shuffled order, through a Batcher (MaxBatch 16) in front of the
+// stand-in, with each pick policy: nearest length (grouping similar
+// lengths) and arrival order. It reports real tokens per second and the
+// batcher's padding efficiency (real tokens / tokens computed).
 func BenchmarkTextBatcher(b *testing.B) {
 	ids, modelPath := corpusIDs(b)
 	s := textSession(b, modelPath)
-	for _, mode := range []struct {
-		name    string
-		arrival bool
-	}{{"grouped", false}, {"arrival-order", true}} {
-		b.Run(mode.name, func(b *testing.B) {
-			bt := onnx.NewTextBatcher(s, onnx.TextBatcherConfig{MaxBatch: 16, MaxWait: 2 * time.Millisecond, QueueSize: 64,
-				ArrivalOrder: mode.arrival, Logger: quietLogger()})
+	for _, pick := range []onnx.Pick{onnx.PickNearestLength, onnx.PickArrival} {
+		b.Run(pick.String(), func(b *testing.B) {
+			bt, err := onnx.NewBatcher(idsRunner{s}, onnx.BatcherConfig[[]int64]{MaxBatch: 16, MaxWait: 2 * time.Millisecond, QueueSize: 64,
+				Pick: pick, Length: func(ids []int64) int { return len(ids) }, Logger: quietLogger()})
+			if err != nil {
+				b.Fatal(err)
+			}
 			defer bt.Close()
 			r := rand.New(rand.NewPCG(1, 2))
 			tokens := 0
@@ -72,7 +81,7 @@ func BenchmarkTextBatcher(b *testing.B) {
 				for _, i := range order {
 					tokens += len(ids[i])
 					wg.Go(func() {
-						if _, err := bt.Submit(context.Background(), onnx.TextInput{IDs: ids[i]}); err != nil {
+						if _, err := bt.Submit(context.Background(), ids[i]); err != nil {
 							b.Error(err)
 						}
 					})

@@ -8,6 +8,8 @@ import (
 
 	pb "github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/itemvec/itemvec"
 )
 
 // Names of the inputs and outputs of a [BERT] stand-in: those of a Hugging
@@ -123,7 +125,8 @@ func (c Config) validate() error {
 // scores, as in BERT, so they do not change the hidden states of the real
 // tokens. Sequences longer than MaxPositions fail in ONNX Runtime.
 //
-// The bytes are a deterministic function of cfg.
+// The bytes are a deterministic function of cfg. A cfg it cannot build is
+// an *itemvec.Error with code CodeInvalidConfig.
 func BERT(cfg Config) ([]byte, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
@@ -132,14 +135,15 @@ func BERT(cfg Config) ([]byte, error) {
 	m := buildBERT(cfg)
 	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
 	if err != nil {
-		return nil, fmt.Errorf("standin: serialising the model: %w", err)
+		return nil, itemvec.Errorf(itemvec.KindInternal, "standin.BERT", "standin: serialising the model: %w", err)
 	}
 	return data, nil
 }
 
 // WriteFile writes the default stand-in, BERT(Config{}), to path, through
 // a temporary file in the same directory so that a reader never sees half
-// a model.
+// a model. A file it cannot write is an *itemvec.Error of kind
+// itemvec.KindConfig wrapping the os error.
 func WriteFile(path string) error {
 	data, err := BERT(Config{})
 	if err != nil {
@@ -147,22 +151,22 @@ func WriteFile(path string) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("standin: %w", err)
+		return writeError(fmt.Errorf("standin: %w", err))
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
 	if _, err := tmp.Write(data); err != nil {
 		_ = tmp.Close()
-		return fmt.Errorf("standin: writing %s: %w", tmp.Name(), err)
+		return writeError(fmt.Errorf("standin: writing %s: %w", tmp.Name(), err))
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		_ = tmp.Close()
-		return fmt.Errorf("standin: %w", err)
+		return writeError(fmt.Errorf("standin: %w", err))
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("standin: writing %s: %w", tmp.Name(), err)
+		return writeError(fmt.Errorf("standin: writing %s: %w", tmp.Name(), err))
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("standin: %w", err)
+		return writeError(fmt.Errorf("standin: %w", err))
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	pb "github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/internal/testdeps"
 	"github.com/itemvec/itemvec/onnx/convert/standin"
 	"github.com/itemvec/itemvec/workers/modelspec"
@@ -154,9 +155,11 @@ func TestBERTRejectsConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := standin.BERT(tt.cfg)
-			var e *standin.Error
-			if !errors.As(err, &e) || e.Field != tt.field || e.Retryable() {
-				t.Fatalf("BERT(%+v) = %v; want a non-retryable *standin.Error for %s", tt.cfg, err, tt.field)
+			e, ok := errors.AsType[*itemvec.Error](err)
+			if !ok || e.Code != standin.CodeInvalidConfig || e.Kind != itemvec.KindConfig ||
+				!strings.HasPrefix(err.Error(), "standin: Config."+tt.field+": ") || itemvec.IsRetryable(err) {
+				t.Fatalf("BERT(%+v) = %v; want a non-retryable *itemvec.Error of code %s for Config.%s",
+					tt.cfg, err, standin.CodeInvalidConfig, tt.field)
 			}
 		})
 	}

@@ -18,4 +18,7 @@
 // it.
 //
 // This package does no I/O besides [WriteFile] and does not run models.
+//
+// Errors are *itemvec.Error: code [CodeInvalidConfig] for a [Config] it
+// cannot build, kind config for a file [WriteFile] cannot write.
 package standin

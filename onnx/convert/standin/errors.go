@@ -1,24 +1,30 @@
 package standin
 
-import "fmt"
+import (
+	"fmt"
 
-// Error is a [Config] this package cannot build a model from.
-type Error struct {
-	// Field names the Config field at fault, e.g. "Heads".
-	Field string
-	// Err says what is wrong with it.
-	Err error
+	"github.com/itemvec/itemvec"
+)
+
+// CodeInvalidConfig is the code of the error for a [Config] this package
+// cannot build a model from: an *itemvec.Error of kind itemvec.KindConfig
+// whose message is "standin: Config.Field: what is wrong", naming the field
+// at fault, e.g. "Heads". The same Config fails the same way: it is not
+// retryable.
+const CodeInvalidConfig = "invalid_config"
+
+func configError(field, format string, args ...any) error {
+	return &itemvec.Error{
+		Kind: itemvec.KindConfig,
+		Op:   "standin.BERT",
+		Code: CodeInvalidConfig,
+		Err:  fmt.Errorf("standin: Config.%s: %w", field, fmt.Errorf(format, args...)),
+	}
 }
 
-// Error returns "standin: Config.Field: Err".
-func (e *Error) Error() string { return "standin: Config." + e.Field + ": " + e.Err.Error() }
-
-// Unwrap returns the underlying error.
-func (e *Error) Unwrap() error { return e.Err }
-
-// Retryable is always false: the same Config fails the same way.
-func (e *Error) Retryable() bool { return false }
-
-func configError(field, format string, args ...any) *Error {
-	return &Error{Field: field, Err: fmt.Errorf(format, args...)}
+// writeError classifies a failure of [WriteFile]: err, whose chain holds
+// the os error, is the message. A file that cannot be written is the
+// deployment's to fix (a missing or read-only folder, a full disk).
+func writeError(err error) error {
+	return itemvec.E(itemvec.KindConfig, "standin.WriteFile", err)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/advancedclimatesystems/gonnx/onnx"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/onnx/convert/tfjs"
 )
 
@@ -136,7 +137,7 @@ func Convert(modelJSON []byte, shards [][]byte, opts Options) ([]byte, *Report, 
 	}
 	out, err := proto.MarshalOptions{Deterministic: true}.Marshal(model)
 	if err != nil {
-		return nil, nil, fmt.Errorf("tfgraph: marshal ONNX model: %w", err)
+		return nil, nil, itemvec.Errorf(itemvec.KindInternal, errOp, "tfgraph: marshal ONNX model: %w", err)
 	}
 	return out, report, nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/internal/testdeps"
 	"github.com/itemvec/itemvec/onnx/convert/tfgraph"
 )
@@ -100,42 +101,42 @@ func TestConvertErrors(t *testing.T) {
 		name   string
 		model  string
 		shards [][]byte
-		kind   error
+		code   string
 		want   string
 	}{
-		{"not JSON", `{`, nil, tfgraph.ErrMalformed, "parse model.json"},
-		{"layers model", `{"format":"layers-model","modelTopology":{}}`, nil, tfgraph.ErrUnsupported, "only graph-model"},
-		{"no nodes", `{"modelTopology":{"node":[]}}`, nil, tfgraph.ErrMalformed, "not a tfjs graph model"},
-		{"unmapped op", strings.Replace(tinyGraph, "%s", "Atan2", 1), [][]byte{eight}, tfgraph.ErrUnsupported, "op Atan2 has no ONNX mapping"},
-		{"works", strings.Replace(tinyGraph, "%s", "Mul", 1), [][]byte{eight}, nil, ""},
-		{"short shard", strings.Replace(tinyGraph, "%s", "Mul", 1), [][]byte{eight[:4]}, tfgraph.ErrMalformed, "needs bytes"},
-		{"long shard", strings.Replace(tinyGraph, "%s", "Mul", 1), [][]byte{append(eight, 0)}, tfgraph.ErrMalformed, "manifest covers"},
-		{"missing input", strings.Replace(strings.Replace(tinyGraph, "%s", "Mul", 1), `["x","w"]`, `["x","v"]`, 1), [][]byte{eight}, tfgraph.ErrMalformed, `input "v" names no node`},
-		{"control input", strings.Replace(strings.Replace(tinyGraph, "%s", "Mul", 1), `["x","w"]`, `["x","w","^x"]`, 1), [][]byte{eight}, tfgraph.ErrUnsupported, "control dependency"},
+		{"not JSON", `{`, nil, tfgraph.CodeMalformed, "parse model.json"},
+		{"layers model", `{"format":"layers-model","modelTopology":{}}`, nil, tfgraph.CodeUnsupported, "only graph-model"},
+		{"no nodes", `{"modelTopology":{"node":[]}}`, nil, tfgraph.CodeMalformed, "not a tfjs graph model"},
+		{"unmapped op", strings.Replace(tinyGraph, "%s", "Atan2", 1), [][]byte{eight}, tfgraph.CodeUnsupported, "op Atan2 has no ONNX mapping"},
+		{"works", strings.Replace(tinyGraph, "%s", "Mul", 1), [][]byte{eight}, "", ""},
+		{"short shard", strings.Replace(tinyGraph, "%s", "Mul", 1), [][]byte{eight[:4]}, tfgraph.CodeMalformed, "needs bytes"},
+		{"long shard", strings.Replace(tinyGraph, "%s", "Mul", 1), [][]byte{append(eight, 0)}, tfgraph.CodeMalformed, "manifest covers"},
+		{"missing input", strings.Replace(strings.Replace(tinyGraph, "%s", "Mul", 1), `["x","w"]`, `["x","v"]`, 1), [][]byte{eight}, tfgraph.CodeMalformed, `input "v" names no node`},
+		{"control input", strings.Replace(strings.Replace(tinyGraph, "%s", "Mul", 1), `["x","w"]`, `["x","w","^x"]`, 1), [][]byte{eight}, tfgraph.CodeUnsupported, "control dependency"},
 		{"two sinks", strings.Replace(strings.Replace(tinyGraph, "%s", "Mul", 1), `]},"weightsManifest"`,
-			`,{"name":"z","op":"Add","input":["x","w"],"attr":{"T":{"type":1}}}]},"weightsManifest"`, 1), [][]byte{eight}, tfgraph.ErrUnsupported, "2 sink nodes"},
+			`,{"name":"z","op":"Add","input":["x","w"],"attr":{"T":{"type":1}}}]},"weightsManifest"`, 1), [][]byte{eight}, tfgraph.CodeUnsupported, "2 sink nodes"},
 		{"cycle", `{"modelTopology":{"node":[{"name":"a","op":"Add","input":["b","b"]},{"name":"b","op":"Add","input":["a","a"]},{"name":"c","op":"Relu","input":["a"]}]},"weightsManifest":[]}`,
-			nil, tfgraph.ErrUnsupported, "cycle"},
+			nil, tfgraph.CodeUnsupported, "cycle"},
 		{"weight without a node", strings.Replace(strings.Replace(tinyGraph, "%s", "Mul", 1), `"dtype":"float32"}]`, `"dtype":"float32"},{"name":"u","shape":[],"dtype":"float32"}]`, 1),
-			[][]byte{append(eight, 0, 0, 0, 0)}, tfgraph.ErrMalformed, "belong to no Const node"},
-		{"int8 weight", strings.Replace(strings.Replace(tinyGraph, "%s", "Mul", 1), `"dtype":"float32"}]`, `"dtype":"int8"}]`, 1), [][]byte{eight}, tfgraph.ErrMalformed, "only float32 and int32"},
-		{"dtype mismatch", strings.Replace(strings.Replace(tinyGraph, "%s", "Mul", 1), `"dtype":"float32"}]`, `"dtype":"int32"}]`, 1), [][]byte{eight}, tfgraph.ErrMalformed, "does not match the manifest"},
+			[][]byte{append(eight, 0, 0, 0, 0)}, tfgraph.CodeMalformed, "belong to no Const node"},
+		{"int8 weight", strings.Replace(strings.Replace(tinyGraph, "%s", "Mul", 1), `"dtype":"float32"}]`, `"dtype":"int8"}]`, 1), [][]byte{eight}, tfgraph.CodeMalformed, "only float32 and int32"},
+		{"dtype mismatch", strings.Replace(strings.Replace(tinyGraph, "%s", "Mul", 1), `"dtype":"float32"}]`, `"dtype":"int32"}]`, 1), [][]byte{eight}, tfgraph.CodeMalformed, "does not match the manifest"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := tfgraph.Convert([]byte(tt.model), tt.shards, tfgraph.Options{})
-			if tt.kind == nil {
+			if tt.code == "" {
 				if err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			var e *tfgraph.Error
-			if !errors.As(err, &e) || !errors.Is(err, tt.kind) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v; want a *tfgraph.Error of kind %v mentioning %q", err, tt.kind, tt.want)
+			e, ok := errors.AsType[*itemvec.Error](err)
+			if !ok || itemvec.CodeOf(err) != tt.code || e.Kind != codeKinds[tt.code] || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v; want an *itemvec.Error of code %s, kind %v, mentioning %q", err, tt.code, codeKinds[tt.code], tt.want)
 			}
-			if e.Retryable() {
-				t.Error("Retryable() = true")
+			if itemvec.IsRetryable(err) {
+				t.Error("IsRetryable = true")
 			}
 		})
 	}
@@ -147,8 +148,8 @@ func TestConvertDirRefusesPathsOutside(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, tfgraph.ModelFile), []byte(model), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := tfgraph.ConvertDir(dir, tfgraph.Options{}); !errors.Is(err, tfgraph.ErrMalformed) {
-		t.Fatalf("err = %v, want ErrMalformed", err)
+	if _, _, err := tfgraph.ConvertDir(dir, tfgraph.Options{}); itemvec.CodeOf(err) != tfgraph.CodeMalformed {
+		t.Fatalf("err = %v, want code %s", err, tfgraph.CodeMalformed)
 	}
 	if _, _, err := tfgraph.ConvertDir(t.TempDir(), tfgraph.Options{}); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("err = %v, want fs.ErrNotExist", err)

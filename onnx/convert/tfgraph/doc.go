@@ -12,8 +12,8 @@
 // Every TensorFlow node on the way from the inputs to the output is mapped
 // one to one onto ONNX ops with the same semantics (SupportedOps lists the
 // 42 ops); an op, attribute value or dtype without an exact mapping is an
-// error wrapping ErrUnsupported, never an approximation. What differs from
-// TensorFlow, and why it does not change results:
+// error with code CodeUnsupported, never an approximation. What differs
+// from TensorFlow, and why it does not change results:
 //
 //   - int32 and int64 tensors both travel as int64 (tfjs itself computes
 //     both as int32); they hold token ids, positions and shapes.
@@ -35,4 +35,9 @@
 // model spec can pin their sha256. The package reads files (ConvertDir) and
 // does nothing else: it does not run models (that is package onnx's job)
 // and does no network I/O.
+//
+// Errors are *itemvec.Error: CodeMalformed (kind bad input) for files that
+// are not what they claim to be, CodeUnsupported (kind config) for what the
+// converter does not map, and ConvertDir's file errors, which wrap the os
+// error. Messages read "tfgraph: step: node "name": <what>: detail".
 package tfgraph

@@ -2,7 +2,6 @@ package tfgraph
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -11,7 +10,7 @@ import (
 )
 
 // opFunc converts one TensorFlow node. A plain error it returns is
-// reported as ErrUnsupported for that node.
+// reported as CodeUnsupported for that node.
 type opFunc func(c *converter, n *nodeDef, a attrs) error
 
 // ops maps every TensorFlow op the converter knows to its conversion. The
@@ -82,10 +81,10 @@ func (c *converter) convertNode(n *nodeDef) error {
 		return unsupported("convert", n.Name, "op %s has no ONNX mapping", n.Op)
 	}
 	if err := f(c, n, attrs{node: n}); err != nil {
-		if _, ok := errors.AsType[*Error](err); ok {
+		if isStepError(err) {
 			return err
 		}
-		return &Error{Op: "convert " + n.Op, Node: n.Name, Kind: ErrUnsupported, Err: err}
+		return stepErr(CodeUnsupported, "convert "+n.Op, n.Name, err)
 	}
 	return nil
 }

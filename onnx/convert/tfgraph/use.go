@@ -2,7 +2,6 @@ package tfgraph
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,7 +57,7 @@ func USELite() Options {
 func ConvertDir(dir string, opts Options) ([]byte, *Report, error) {
 	modelJSON, err := os.ReadFile(filepath.Join(dir, ModelFile))
 	if err != nil {
-		return nil, nil, fmt.Errorf("tfgraph: %w", err)
+		return nil, nil, fileError(err)
 	}
 	var mf struct {
 		WeightsManifest []tfjs.WeightGroup `json:"weightsManifest"`
@@ -74,7 +73,7 @@ func ConvertDir(dir string, opts Options) ([]byte, *Report, error) {
 			}
 			data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
 			if err != nil {
-				return nil, nil, fmt.Errorf("tfgraph: %w", err)
+				return nil, nil, fileError(err)
 			}
 			shards[i] = append(shards[i], data...)
 		}

@@ -9,7 +9,9 @@
 // uint8 or uint16 (value = q*scale+min, computed in float64 and rounded
 // once to float32, as tfjs-core's decodeWeight does), and int32 weights
 // (widened to int64) are supported; any other dtype or quantisation is an
-// error. The converters in onnx/convert/keras and onnx/convert/tfgraph use it.
+// error with code CodeUnsupported, and bytes that do not match the manifest
+// one with code CodeMalformed (both *itemvec.Error). The converters in
+// onnx/convert/keras and onnx/convert/tfgraph use it.
 //
 // It decodes bytes it is given: it reads no files and builds no models.
 package tfjs

@@ -54,26 +54,26 @@ func (spec WeightSpec) bytesPerValue() (int, error) {
 	switch spec.DType {
 	case "float32", "int32":
 	default:
-		return 0, fmt.Errorf("weight %q: dtype %q (only float32 and int32)", spec.Name, spec.DType)
+		return 0, unsupported("weight %q: dtype %q (only float32 and int32)", spec.Name, spec.DType)
 	}
 	q := spec.Quantization
 	if q == nil {
 		return 4, nil
 	}
 	if spec.DType != "float32" {
-		return 0, fmt.Errorf("weight %q: quantised %s (only float32 weights may be quantised)", spec.Name, spec.DType)
+		return 0, unsupported("weight %q: quantised %s (only float32 weights may be quantised)", spec.Name, spec.DType)
 	}
 	switch q.DType {
 	case "uint8", "uint16":
 		if q.Min == nil || q.Scale == nil {
-			return 0, fmt.Errorf("weight %q: %s quantization without min and scale", spec.Name, q.DType)
+			return 0, malformed("weight %q: %s quantization without min and scale", spec.Name, q.DType)
 		}
 		if q.DType == "uint8" {
 			return 1, nil
 		}
 		return 2, nil
 	}
-	return 0, fmt.Errorf("weight %q: quantization dtype %q (only uint8, uint16)", spec.Name, q.DType)
+	return 0, unsupported("weight %q: quantization dtype %q (only uint8, uint16)", spec.Name, q.DType)
 }
 
 // layout is the number of values of spec and the bytes each takes.
@@ -82,7 +82,7 @@ func (spec WeightSpec) layout() (n, per int, err error) {
 		return 0, 0, err
 	}
 	if n, err = size(spec.Shape); err != nil {
-		return 0, 0, fmt.Errorf("weight %q: %w", spec.Name, err)
+		return 0, 0, malformed("weight %q: %w", spec.Name, err)
 	}
 	return n, per, nil
 }
@@ -98,7 +98,7 @@ func (spec WeightSpec) Decode(raw []byte) (*Tensor, error) {
 		return nil, err
 	}
 	if len(raw) != n*per {
-		return nil, fmt.Errorf("weight %q: %d bytes for %d values of %d bytes", spec.Name, len(raw), n, per)
+		return nil, malformed("weight %q: %d bytes for %d values of %d bytes", spec.Name, len(raw), n, per)
 	}
 	t := &Tensor{Shape: append([]int64{}, spec.Shape...)}
 	switch {
@@ -134,7 +134,7 @@ func (spec WeightSpec) Decode(raw []byte) (*Tensor, error) {
 // and no name may appear twice.
 func Decode(groups []WeightGroup, shards [][]byte) (map[string]*Tensor, error) {
 	if len(groups) != len(shards) {
-		return nil, fmt.Errorf("%d weight groups, %d shard blobs", len(groups), len(shards))
+		return nil, malformed("%d weight groups, %d shard blobs", len(groups), len(shards))
 	}
 	out := map[string]*Tensor{}
 	for gi, g := range groups {
@@ -147,20 +147,20 @@ func Decode(groups []WeightGroup, shards [][]byte) (map[string]*Tensor, error) {
 			}
 			n := values * per
 			if off+n > len(data) {
-				return nil, fmt.Errorf("weight %q: needs bytes %d..%d, group %d's shard has %d", spec.Name, off, off+n, gi, len(data))
+				return nil, malformed("weight %q: needs bytes %d..%d, group %d's shard has %d", spec.Name, off, off+n, gi, len(data))
 			}
 			t, err := spec.Decode(data[off : off+n])
 			if err != nil {
 				return nil, err
 			}
 			if _, dup := out[spec.Name]; dup {
-				return nil, fmt.Errorf("weight %q listed twice", spec.Name)
+				return nil, malformed("weight %q listed twice", spec.Name)
 			}
 			out[spec.Name] = t
 			off += n
 		}
 		if off != len(data) {
-			return nil, fmt.Errorf("group %d: manifest covers %d bytes, shard has %d", gi, off, len(data))
+			return nil, malformed("group %d: manifest covers %d bytes, shard has %d", gi, off, len(data))
 		}
 	}
 	return out, nil

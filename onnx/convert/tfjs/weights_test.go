@@ -1,11 +1,13 @@
 package tfjs_test
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/onnx/convert/tfjs"
 )
 
@@ -86,21 +88,22 @@ func TestWeightSpecDecodeInt32(t *testing.T) {
 
 func TestWeightSpecDecodeErrors(t *testing.T) {
 	tests := []struct {
-		name    string
-		spec    tfjs.WeightSpec
-		raw     []byte
-		wantErr string
+		name     string
+		spec     tfjs.WeightSpec
+		raw      []byte
+		wantErr  string
+		wantCode string
 	}{
 		{"wrong size", tfjs.WeightSpec{Name: "w", Shape: []int64{3}, DType: "float32",
-			Quantization: &tfjs.Quantization{DType: "uint8", Min: f64(0), Scale: f64(1)}}, []byte{1, 2}, "2 bytes for 3 values"},
+			Quantization: &tfjs.Quantization{DType: "uint8", Min: f64(0), Scale: f64(1)}}, []byte{1, 2}, "2 bytes for 3 values", tfjs.CodeMalformed},
 		{"no scale", tfjs.WeightSpec{Name: "w", Shape: []int64{1}, DType: "float32",
-			Quantization: &tfjs.Quantization{DType: "uint8", Min: f64(0)}}, []byte{1}, "without min and scale"},
+			Quantization: &tfjs.Quantization{DType: "uint8", Min: f64(0)}}, []byte{1}, "without min and scale", tfjs.CodeMalformed},
 		{"float16", tfjs.WeightSpec{Name: "w", Shape: []int64{1}, DType: "float32",
-			Quantization: &tfjs.Quantization{DType: "float16"}}, []byte{1, 2}, `quantization dtype "float16"`},
+			Quantization: &tfjs.Quantization{DType: "float16"}}, []byte{1, 2}, `quantization dtype "float16"`, tfjs.CodeUnsupported},
 		{"quantised int32", tfjs.WeightSpec{Name: "w", Shape: []int64{1}, DType: "int32",
-			Quantization: &tfjs.Quantization{DType: "uint8", Min: f64(0), Scale: f64(1)}}, []byte{1}, "only float32 weights may be quantised"},
-		{"bool weight", tfjs.WeightSpec{Name: "w", Shape: []int64{1}, DType: "bool"}, []byte{1}, `dtype "bool"`},
-		{"negative dim", tfjs.WeightSpec{Name: "w", Shape: []int64{-1}, DType: "float32"}, nil, "bad shape"},
+			Quantization: &tfjs.Quantization{DType: "uint8", Min: f64(0), Scale: f64(1)}}, []byte{1}, "only float32 weights may be quantised", tfjs.CodeUnsupported},
+		{"bool weight", tfjs.WeightSpec{Name: "w", Shape: []int64{1}, DType: "bool"}, []byte{1}, `dtype "bool"`, tfjs.CodeUnsupported},
+		{"negative dim", tfjs.WeightSpec{Name: "w", Shape: []int64{-1}, DType: "float32"}, nil, "bad shape", tfjs.CodeMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,6 +111,7 @@ func TestWeightSpecDecodeErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("Decode error %v, want it to contain %q", err, tt.wantErr)
 			}
+			checkCode(t, err, tt.wantCode)
 		})
 	}
 }
@@ -154,6 +158,18 @@ func TestDecode(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("Decode error %v, want it to contain %q", err, tt.wantErr)
 			}
+			checkCode(t, err, tfjs.CodeMalformed)
 		})
+	}
+}
+
+// checkCode checks that err is a non-retryable *itemvec.Error of code, with
+// the kind that goes with it.
+func checkCode(t *testing.T, err error, code string) {
+	t.Helper()
+	kind := map[string]itemvec.Kind{tfjs.CodeMalformed: itemvec.KindBadInput, tfjs.CodeUnsupported: itemvec.KindConfig}[code]
+	e, ok := errors.AsType[*itemvec.Error](err)
+	if !ok || e.Code != code || e.Kind != kind || e.Op != "tfjs.Decode" || itemvec.IsRetryable(err) {
+		t.Errorf("Decode error %#v, want a non-retryable *itemvec.Error of code %s, kind %v, op tfjs.Decode", err, code, kind)
 	}
 }

@@ -1,5 +1,6 @@
 // Package catalog is the sample catalog itemvec run ships: real photos, faker
-// texts, seeded behaviour. It is not used in production paths.
+// texts, seeded behaviour. It is demo and test material, never used by a
+// worker serving tasks.
 //
 // Prepare turns a folder of freely licensed photos (see
 // testdata/catalog/LICENSES.md) and a texts file written by
@@ -21,6 +22,7 @@
 // inputs the end-to-end test feeds the pipeline.
 //
 // Everything is deterministic: the same photos, texts and seed give the same
-// bytes. The package does no network I/O and must not import package workers
-// (workers' commands import it); the item JSON shape is defined here again.
+// bytes. The package does no network I/O. It writes its items as
+// workers.Item, the manifest line the worker reads; nothing on the worker's
+// code path imports it.
 package catalog

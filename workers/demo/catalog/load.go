@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/itemvec/itemvec/workers"
 )
 
 // Catalog is a catalog folder read back: what itemvec run uploads and
-// enqueues, and what tests check results against.
+// enqueues (demo.RunJob takes it), and what tests check results against.
 type Catalog struct {
 	// Dir is the folder it was read from.
 	Dir string
@@ -100,12 +101,37 @@ func Load(dir string) (*Catalog, error) {
 	return c, nil
 }
 
-// Job is the catalog as workers.RunJob takes it.
-func (c *Catalog) Job() *workers.Catalog {
-	return &workers.Catalog{Bucket: c.Bucket, Images: c.Images, Items: c.Items, Groups: c.Groups}
+// SameGroup reports whether a and b are near-duplicates of each other.
+func (c *Catalog) SameGroup(a, b string) bool {
+	for _, g := range c.Groups {
+		if slices.Contains(g, a) && slices.Contains(g, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// HasDuplicates reports whether id is in a near-duplicate group.
+func (c *Catalog) HasDuplicates(id string) bool {
+	for _, g := range c.Groups {
+		if slices.Contains(g, id) {
+			return true
+		}
+	}
+	return false
 }
 
 // NearDuplicatePairs lists every pair of products in the same near-duplicate
 // group, as item ids: original and variant, and two variants of the same
 // original.
-func (c *Catalog) NearDuplicatePairs() [][2]string { return c.Job().NearDuplicatePairs() }
+func (c *Catalog) NearDuplicatePairs() [][2]string {
+	var pairs [][2]string
+	for _, g := range c.Groups {
+		for i := range g {
+			for j := i + 1; j < len(g); j++ {
+				pairs = append(pairs, [2]string{g[i], g[j]})
+			}
+		}
+	}
+	return pairs
+}

@@ -1,13 +1,42 @@
-package workers
+package demo
 
 import (
 	"fmt"
 	"io"
 	"sort"
 	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
 
 	"github.com/itemvec/itemvec/fusion"
+	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec/workers"
+	"github.com/itemvec/itemvec/workers/demo/catalog"
 )
+
+// Report is what a job did, read back from Redis.
+type Report struct {
+	Space     string
+	Items     int // items enqueued
+	Published int
+	Failures  []storage.Failure
+	Vectors   map[string]*storage.ItemVector
+	Titles    map[string]string
+	Dim       int
+	Elapsed   time.Duration // enqueue to drained
+	Archived  []*asynq.TaskInfo
+	Stats     *workers.Stats
+	Catalog   *catalog.Catalog
+}
+
+// ItemsPerSecond is published items over the job's wall time.
+func (r *Report) ItemsPerSecond() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Published) / r.Elapsed.Seconds()
+}
 
 // Neighbour is one product similar to another.
 type Neighbour struct {
@@ -17,7 +46,7 @@ type Neighbour struct {
 
 // Nearest returns the k vectors most similar to id by cosine of the fused
 // vectors (ties broken by id).
-func (r *JobReport) Nearest(id string, k int) []Neighbour {
+func (r *Report) Nearest(id string, k int) []Neighbour {
 	q := r.Vectors[id]
 	if q == nil {
 		return nil
@@ -42,7 +71,7 @@ func (r *JobReport) Nearest(id string, k int) []Neighbour {
 }
 
 // Print writes the report a person reads after itemvec run.
-func (r *JobReport) Print(w io.Writer, queries int) {
+func (r *Report) Print(w io.Writer, queries int) {
 	fmt.Fprintf(w, "\nitemvec run — space %s\n", r.Space)
 	fmt.Fprintf(w, "  items enqueued : %d\n", r.Items)
 	fmt.Fprintf(w, "  items done     : %d\n", r.Published)
@@ -93,7 +122,7 @@ func (r *JobReport) Print(w io.Writer, queries int) {
 
 // queryIDs picks products to show: first ones with near-duplicates (so a
 // reader can check the answer), then others, in id order.
-func (r *JobReport) queryIDs(n int) []string {
+func (r *Report) queryIDs(n int) []string {
 	var with, without []string
 	for id := range r.Vectors {
 		if r.Catalog != nil && r.Catalog.HasDuplicates(id) {

@@ -1,7 +1,8 @@
-package workers_test
+package demo_test
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"github.com/itemvec/itemvec/storage/redistest"
 	"github.com/itemvec/itemvec/storage/s3test"
 	"github.com/itemvec/itemvec/workers"
+	"github.com/itemvec/itemvec/workers/demo"
 	"github.com/itemvec/itemvec/workers/demo/catalog"
 )
 
@@ -34,29 +36,20 @@ func needDeps(t *testing.T) string {
 	return testdeps.Dir(t)
 }
 
-var sharedEncoder *workers.Encoder
-
-func openEncoder(t *testing.T) *workers.Encoder {
+// newWorker starts a worker with the built-in image model on rdb and s3;
+// textModel and fusionSpec are ModelConfig's Text and Fusion.
+func newWorker(t *testing.T, rdb redis.UniversalClient, s3 storage.S3Config, textModel, fusionSpec string) *workers.Worker {
 	t.Helper()
-	if sharedEncoder != nil {
-		return sharedEncoder
-	}
-	enc, err := workers.OpenEncoder(context.Background(), workers.EncoderConfig{
-		Device: onnx.DeviceCPU, MaxBatch: 8, MaxWait: 2 * time.Millisecond,
+	w, err := workers.New(t.Context(), workers.Config{
+		Redis: rdb, S3: s3, Concurrency: 3, PollInterval: 100 * time.Millisecond,
+		RetryDelay: func(int) time.Duration { return 100 * time.Millisecond },
+		Models:     workers.ModelConfig{Device: onnx.DeviceCPU, MaxBatch: 8, MaxWait: 2 * time.Millisecond, Text: textModel, Fusion: fusionSpec},
 	})
 	if err != nil {
-		t.Fatalf("open the image encoder: %v", err)
+		t.Fatalf("start the worker: %v", err)
 	}
-	sharedEncoder = enc
-	return enc
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if sharedEncoder != nil {
-		sharedEncoder.Close()
-	}
-	os.Exit(code)
+	t.Cleanup(func() { w.Close() })
+	return w
 }
 
 type backend struct {
@@ -92,23 +85,18 @@ func TestEndToEnd(t *testing.T) {
 	deps := needDeps(t)
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			sample, err := catalog.Load(filepath.Join(deps, "catalog"))
+			cat, err := catalog.Load(filepath.Join(deps, "catalog"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			cat := sample.Job()
 			bad, badObjects := catalog.BadItems(cat.Bucket)
 			s3 := b.s3(t)
-			rdb := b.redis(t)
-			enc := openEncoder(t)
+			w := newWorker(t, b.redis(t), s3.ReaderConfig(), workers.TextModelNone, "")
 			spec := fusion.DefaultSpec()
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			rep, err := workers.RunJob(ctx, workers.JobConfig{
-				Redis: rdb, S3: s3.ReaderConfig(), Uploader: s3, Catalog: cat,
-				ExtraItems: bad, ExtraObjects: badObjects,
-				Encoder: enc, Fusion: spec, Concurrency: 3, Batch: 7, MaxRetry: 1,
-				RetryDelay: func(int) time.Duration { return 100 * time.Millisecond },
+			rep, err := demo.RunJob(ctx, w, demo.Job{
+				Catalog: cat, Uploader: s3, ExtraItems: bad, ExtraObjects: badObjects, Batch: 7, MaxRetry: 1,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -202,38 +190,33 @@ func l2(v []float32) float64 {
 // TestEndToEndWithText runs the sample catalog with a text model: the
 // BERT-architecture TEST STAND-IN (random weights, so its vectors mean
 // nothing) behind the real Go tokenizer, on redis-server and versitygw. Every
-// product's texts must reach Redis as the text block of its fused vector.
+// product's texts must reach Redis as the text block of its fused vector,
+// the one Worker.Embed computes for the same text.
 func TestEndToEndWithText(t *testing.T) {
 	deps := needDeps(t)
 	testdeps.RequireTest(t, "models/bert_standin_text.onnx")
-	sample, err := catalog.Load(filepath.Join(deps, "catalog"))
+	cat, err := catalog.Load(filepath.Join(deps, "catalog"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := sample.Job()
 	noText := workers.Item{ID: "no-text", Images: cat.Items[0].Images, Behavior: cat.Items[0].Behavior}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	text, err := workers.OpenTextModel(ctx, "../workers/modelspec/specs/bert-standin-text.json", workers.EncoderConfig{
-		Device: onnx.DeviceCPU, MaxBatch: 8, MaxWait: 2 * time.Millisecond,
-	})
+	textSpec := filepath.Join(testdeps.Root(t), "workers", "modelspec", "specs", "bert-standin-text.json")
+	spec := fusion.DefaultSpec()
+	spec.ID = "itemvec-fusion-standin-text"
+	spec.Blocks.Text = fusion.EmbeddingBlock{Model: "bert-standin-text@1", Dim: 64, Weight: 1}
+	specFile := filepath.Join(t.TempDir(), "fusion.json")
+	data, err := json.Marshal(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer text.Close()
-	spec := fusion.DefaultSpec()
-	spec.ID = "itemvec-fusion-standin-text"
-	spec.Blocks.Text = fusion.EmbeddingBlock{Model: text.Spec.ID, Dim: text.Session.OutputDim(), Weight: 1}
-	enc := openEncoder(t)
-	if err := workers.CheckFusion(spec, enc, text); err != nil {
+	if err := os.WriteFile(specFile, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s3 := s3test.StartVersity(t)
-	rep, err := workers.RunJob(ctx, workers.JobConfig{
-		Redis: redistest.Start(t).Client(), S3: s3.ReaderConfig(), Uploader: s3, Catalog: cat,
-		ExtraItems: []workers.Item{noText},
-		Encoder:    enc, Text: text, Fusion: spec, Concurrency: 3, Batch: 7,
-	})
+	w := newWorker(t, redistest.Start(t).Client(), s3.ReaderConfig(), textSpec, specFile)
+	rep, err := demo.RunJob(ctx, w, demo.Job{Catalog: cat, Uploader: s3, ExtraItems: []workers.Item{noText}, Batch: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,11 +233,11 @@ func TestEndToEndWithText(t *testing.T) {
 			t.Errorf("%s: modalities %v, text block %d values", it.ID, v.Modalities, len(got))
 			continue
 		}
-		want, err := text.EmbedText(ctx, it.Text)
+		e, err := w.Embed(ctx, workers.Item{ID: it.ID, Text: it.Text})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c := fusion.Cosine(got, want); c < 0.9999 {
+		if c := fusion.Cosine(got, e.Text.Vector); c < 0.9999 {
 			t.Errorf("%s: stored text block has cosine %.6f with the text's embedding", it.ID, c)
 		}
 		if n := l2(v.Vector); math.Abs(n-1) > 1e-5 {

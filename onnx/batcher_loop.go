@@ -1,0 +1,252 @@
+package onnx
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync/atomic"
+)
+
+// This file is the Batcher's goroutine: it takes requests, chooses each
+// batch by the Pick policy, runs it and answers its callers.
+
+func (b *Batcher[In]) loop() {
+	defer close(b.done)
+	var queue []*request[In] // in arrival order
+	for {
+		if len(queue) == 0 {
+			select {
+			case req := <-b.reqs:
+				queue = append(queue, b.take(req))
+			case <-b.quit:
+				return
+			}
+		}
+		queue = b.fill(queue)
+		var batch []*request[In]
+		batch, queue = b.pick(queue)
+		b.dispatch(batch)
+	}
+}
+
+func (b *Batcher[In]) take(req *request[In]) *request[In] {
+	req.arrived = b.clock.Now()
+	return req
+}
+
+// fill adds requests to queue until it holds MaxBatch live ones, its oldest
+// has waited MaxWait, or the batcher is closing, then takes whatever else
+// is already waiting, up to QueueSize.
+func (b *Batcher[In]) fill(queue []*request[In]) []*request[In] {
+	queue = prune(b.drain(queue), b.countDropped)
+	if len(queue) == 0 || len(queue) >= b.cfg.MaxBatch || b.closing() {
+		return queue
+	}
+	wait := b.cfg.MaxWait - b.clock.Now().Sub(queue[0].arrived)
+	if wait <= 0 {
+		return queue
+	}
+	timer := b.clock.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		select {
+		case req := <-b.reqs:
+			queue = append(queue, b.take(req))
+			if len(queue) >= b.cfg.MaxBatch {
+				// Make room for live callers in place of ones that gave up.
+				if queue = prune(queue, b.countDropped); len(queue) >= b.cfg.MaxBatch {
+					return b.drain(queue)
+				}
+			}
+		case <-timer.C():
+			return b.drain(queue)
+		case <-b.quit:
+			return queue
+		}
+	}
+}
+
+// drain takes the requests whose callers are already waiting to hand them
+// over, up to QueueSize, without blocking.
+func (b *Batcher[In]) drain(queue []*request[In]) []*request[In] {
+	for len(queue) < b.cfg.QueueSize {
+		select {
+		case req := <-b.reqs:
+			queue = append(queue, b.take(req))
+		default:
+			return queue
+		}
+	}
+	return queue
+}
+
+// pick splits queue into the next batch and the rest, both in arrival
+// order.
+func (b *Batcher[In]) pick(queue []*request[In]) (batch, rest []*request[In]) {
+	queue = prune(queue, b.countDropped)
+	n := b.cfg.MaxBatch
+	if len(queue) <= n {
+		return queue, nil
+	}
+	if b.cfg.Pick == PickArrival {
+		return queue[:n], slices.Clone(queue[n:])
+	}
+	lengths := make([]int, len(queue))
+	for i, req := range queue {
+		lengths[i] = req.length
+	}
+	chosen := groupByLength(lengths, n)
+	for i, req := range queue {
+		if chosen[i] {
+			batch = append(batch, req)
+		} else {
+			rest = append(rest, req)
+		}
+	}
+	return batch, rest
+}
+
+// groupByLength chooses n of the inputs with the given lengths (listed
+// oldest first, more than n of them) to run together: the oldest and the
+// n−1 others that, in length order, form the window of n around it with
+// the least padding. It reports which indexes are chosen.
+func groupByLength(lengths []int, n int) []bool {
+	order := make([]int, len(lengths))
+	for i := range order {
+		order[i] = i
+	}
+	// Stable: equal lengths keep arrival order, so older inputs go first.
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(lengths[a], lengths[b]) })
+	oldest := slices.Index(order, 0)
+	best, bestWaste := -1, 0
+	for start := max(0, oldest-n+1); start <= min(oldest, len(order)-n); start++ {
+		window := order[start : start+n]
+		waste := 0
+		longest := lengths[window[n-1]]
+		for _, i := range window {
+			waste += longest - lengths[i]
+		}
+		if best < 0 || waste < bestWaste {
+			best, bestWaste = start, waste
+		}
+	}
+	chosen := make([]bool, len(lengths))
+	for _, i := range order[best : best+n] {
+		chosen[i] = true
+	}
+	return chosen
+}
+
+// prune removes, in place, the requests whose callers have given up,
+// marking each abandoned and calling dropped for it.
+func prune[In any](reqs []*request[In], dropped func()) []*request[In] {
+	live := reqs[:0]
+	for _, req := range reqs {
+		if req.ctx.Err() == nil && req.state.Load() == queued {
+			live = append(live, req)
+			continue
+		}
+		req.state.CompareAndSwap(queued, abandoned)
+		dropped()
+	}
+	clear(reqs[len(live):])
+	return live
+}
+
+// takeLive returns, in place, the requests of a batch about to run whose
+// callers still wait, each moved from queued to taken; the others are
+// marked abandoned and dropped is called for each.
+func takeLive[In any](reqs []*request[In], dropped func()) []*request[In] {
+	batch := reqs[:0]
+	for _, req := range reqs {
+		if req.ctx.Err() == nil && req.state.CompareAndSwap(queued, taken) {
+			batch = append(batch, req)
+			continue
+		}
+		req.state.CompareAndSwap(queued, abandoned)
+		dropped()
+	}
+	return batch
+}
+
+// dispatch runs one batch and answers its callers.
+func (b *Batcher[In]) dispatch(pending []*request[In]) {
+	batch := takeLive(pending, b.countDropped)
+	n := len(batch)
+	if n == 0 {
+		return
+	}
+	ins := b.ins[:0]
+	lengths, longest := 0, 0
+	for _, req := range batch {
+		ins = append(ins, req.in)
+		lengths += req.length
+		longest = max(longest, req.length)
+	}
+
+	ctx, stop := batchContext(batch)
+	start := b.clock.Now()
+	out, err := b.r.RunBatch(ctx, ins)
+	elapsed := b.clock.Now().Sub(start)
+	stop()
+	clear(ins) // hold no caller's input until the next batch
+	b.ins = ins[:0]
+
+	dim := b.r.OutputDim()
+	if err == nil {
+		err = checkRows(out, n, dim)
+	}
+	if err != nil {
+		attrs := []any{"items", n, "err", err}
+		if b.cfg.Length != nil {
+			attrs = append(attrs, "lengths", lengths, "longest", longest)
+		}
+		b.cfg.Logger.Warn("onnx: batch failed", attrs...)
+	}
+	for i, req := range batch {
+		if err != nil {
+			req.resp <- result{err: err}
+			continue
+		}
+		// Full slice expression: a caller appending to its row must not
+		// write into another caller's.
+		req.resp <- result{row: out[i][:dim:dim]}
+	}
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st := &b.stats
+	st.Batches++
+	st.Items += int64(n)
+	st.RunTime += elapsed
+	st.LargestBatch = max(st.LargestBatch, n)
+	if err != nil {
+		st.Failed++
+	}
+	if b.cfg.Length != nil {
+		st.Lengths += int64(lengths)
+		st.PaddedLengths += int64(n * longest)
+	}
+}
+
+// batchContext returns a context for running batch that is cancelled once
+// every caller in it has given up, and a function to release it.
+func batchContext[In any](batch []*request[In]) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var live atomic.Int64
+	live.Store(int64(len(batch)))
+	stops := make([]func() bool, len(batch))
+	for i, req := range batch {
+		stops[i] = context.AfterFunc(req.ctx, func() {
+			if live.Add(-1) == 0 {
+				cancel()
+			}
+		})
+	}
+	return ctx, func() {
+		for _, stop := range stops {
+			stop()
+		}
+		cancel()
+	}
+}

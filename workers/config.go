@@ -1,0 +1,188 @@
+package workers
+
+import (
+	"cmp"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/itemvec/itemvec"
+	"github.com/itemvec/itemvec/extract"
+	"github.com/itemvec/itemvec/onnx"
+	"github.com/itemvec/itemvec/storage"
+)
+
+// Defaults of [Config] and [ModelConfig], applied to zero fields by
+// [Config.WithDefaults]. They are exported so that the command line shows
+// and uses the same values.
+const (
+	// DefaultQueue is the asynq queue a worker serves.
+	DefaultQueue = "default"
+	// DefaultConcurrency is the number of tasks a worker processes at once.
+	DefaultConcurrency = 4
+	// DefaultShutdownTimeout is how long Shutdown waits for running tasks.
+	DefaultShutdownTimeout = 30 * time.Second
+	// DefaultItemParallelism bounds the items of one task in flight.
+	DefaultItemParallelism = 64
+	// DefaultMaxRetry is how often a task is retried before it is archived.
+	DefaultMaxRetry = 5
+	// DefaultBatch is the number of items per task of an enqueued manifest.
+	DefaultBatch = 16
+	// DefaultDedupWindow is how long a finished task's id is kept, so that
+	// enqueueing the same content again within it adds no work.
+	DefaultDedupWindow = time.Hour
+	// DefaultMaxLineBytes bounds one manifest line.
+	DefaultMaxLineBytes = 1 << 20
+)
+
+// Text model names [ModelConfig.Text] accepts besides a spec file.
+const (
+	// TextModelUSELite is the built-in text model, Universal Sentence
+	// Encoder Lite (English), and the default.
+	TextModelUSELite = "use-lite"
+	// TextModelNone turns the text block off (fusion spec v1).
+	TextModelNone = "none"
+)
+
+// ModelsDirEnv overrides the default models folder.
+const ModelsDirEnv = "ITEMVEC_MODELS_DIR"
+
+// Config configures a [Worker]. The zero value of every field but Redis
+// means its documented default; [Config.WithDefaults] applies them, in this
+// one place.
+type Config struct {
+	// Redis holds the task queue and receives the vectors. It is required
+	// to Start a worker; [Worker.Embed] does not use it. The worker does not
+	// close it.
+	Redis redis.UniversalClient
+	// S3 says where item images are read from (the standard AWS credential
+	// chain signs the requests).
+	S3 storage.S3Config
+	// Objects, when set, reads item objects instead of an S3 reader made
+	// from S3: itemvec embed reads local files through it, and tests put
+	// fault-injecting readers here.
+	Objects ObjectReader
+	// Models says which models to run, on which device, and how to batch.
+	Models ModelConfig
+	// Limits bound image bytes and pixels; zero fields mean extract's
+	// defaults (32 MiB, 50 MP).
+	Limits extract.Limits
+
+	// Queue is the asynq queue to serve (default "default").
+	Queue string
+	// Concurrency is the number of tasks processed at once (default 4).
+	// Items of one task are embedded concurrently as well, so the
+	// micro-batchers see up to Concurrency × task size inputs.
+	Concurrency int
+	// ItemParallelism bounds how many items of one task are in flight at
+	// once (default 64).
+	ItemParallelism int
+	// ShutdownTimeout is how long Shutdown waits for running tasks
+	// (default 30s); tasks still running then go back to the queue.
+	ShutdownTimeout time.Duration
+	// RetryDelay maps a retry count to the delay before that retry; nil
+	// means exponential backoff from 2s, capped at 5 minutes.
+	RetryDelay func(n int) time.Duration
+	// PollInterval is how often the server looks for new tasks when idle
+	// and for retries that have come due; zero keeps asynq's defaults (1s
+	// and 5s).
+	PollInterval time.Duration
+
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// Now defaults to time.Now.
+	Now func() time.Time
+}
+
+// ModelConfig says which models a worker runs and how.
+type ModelConfig struct {
+	// Dir is where model files named by specs are (default
+	// $ITEMVEC_MODELS_DIR, else the models folder of the setup folder,
+	// .deps/models).
+	Dir string
+	// Image is an image model spec file; empty means the built-in
+	// MobileNetV2 spec.
+	Image string
+	// Text is TextModelUSELite (the default), TextModelNone, or a text
+	// model spec file.
+	Text string
+	// Fusion is a fusion spec file; empty means the built-in spec for the
+	// text model: v2 (image + USE Lite text + behaviour) for use-lite, v1
+	// (image + behaviour) for none. Another text model needs one.
+	Fusion string
+	// ORTLibrary is the ONNX Runtime library (default
+	// onnx.DefaultLibraryPath: $ITEMVEC_ORT_LIB, else
+	// .deps/ort/libonnxruntime.so.1).
+	ORTLibrary string
+	// Device is the execution provider: cpu (default), cuda or auto.
+	Device onnx.Device
+	// Threads is ORT's intra-op thread count per session (0: ORT's default,
+	// one per core).
+	Threads int
+	// MaxBatch and MaxWait drive the micro-batchers (defaults
+	// onnx.DefaultMaxBatch, onnx.DefaultMaxWait).
+	MaxBatch int
+	MaxWait  time.Duration
+}
+
+// WithDefaults returns a copy of c with every zero field set to its
+// default. The ORT library path is resolved when the worker starts.
+func (c Config) WithDefaults() Config {
+	c.Queue = cmp.Or(c.Queue, DefaultQueue)
+	if c.Concurrency <= 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.ItemParallelism <= 0 {
+		c.ItemParallelism = DefaultItemParallelism
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.RetryDelay == nil {
+		c.RetryDelay = backoff
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	c.Models = c.Models.WithDefaults()
+	return c
+}
+
+// WithDefaults returns a copy of m with every zero field but ORTLibrary set
+// to its default.
+func (m ModelConfig) WithDefaults() ModelConfig {
+	if m.Dir == "" {
+		m.Dir = DefaultModelsDir()
+	}
+	m.Text = cmp.Or(m.Text, TextModelUSELite)
+	m.Device = cmp.Or(m.Device, onnx.DeviceCPU)
+	if m.MaxBatch <= 0 {
+		m.MaxBatch = onnx.DefaultMaxBatch
+	}
+	if m.MaxWait <= 0 {
+		m.MaxWait = onnx.DefaultMaxWait
+	}
+	return m
+}
+
+// DefaultModelsDir is $ITEMVEC_MODELS_DIR, else the models folder of the
+// setup folder (itemvec.DepsDir).
+func DefaultModelsDir() string {
+	if d := os.Getenv(ModelsDirEnv); d != "" {
+		return d
+	}
+	return filepath.Join(itemvec.DepsDir(), "models")
+}
+
+// backoff is the default retry delay: 2s, 4s, 8s, … capped at 5 minutes.
+func backoff(n int) time.Duration {
+	d := 2 * time.Second * time.Duration(math.Pow(2, float64(min(n, 10))))
+	return min(d, 5*time.Minute)
+}

@@ -1,0 +1,65 @@
+package demo
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/itemvec/itemvec/workers"
+)
+
+// Bench is one itemvec bench run: the raw throughput of each model alone
+// and the end-to-end job, measured in the same process.
+type Bench struct {
+	Image *workers.ModelBench
+	Text  *workers.ModelBench // nil without a text model
+	Job   *Report
+	// Threads and Device describe how the models ran.
+	Threads, Device string
+}
+
+// Limit is the raw items/s the models allow: the image model's rate, or
+// with a text model the rate at which both together could embed items on
+// these cores, 1 / (1/image + 1/text), since every item needs both.
+func (b *Bench) Limit() float64 {
+	if b.Text == nil {
+		return b.Image.PerSecond
+	}
+	return 1 / (1/b.Image.PerSecond + 1/b.Text.PerSecond)
+}
+
+// Print writes the benchmark report.
+func (b *Bench) Print(w io.Writer) {
+	job, raw := b.Job, b.Image
+	e2e := job.ItemsPerSecond()
+	fmt.Fprintf(w, "\nitemvec bench (device %s, ORT intra-op threads: %s, batch %d)\n", b.Device, b.Threads, raw.Batch)
+	fmt.Fprintf(w, "  raw ORT image model, synthetic tensors   : %8.1f images/s (%d batches in %s)\n",
+		raw.PerSecond, raw.Batches, raw.Elapsed.Round(time.Millisecond))
+	limit := b.Limit()
+	if b.Text != nil {
+		fmt.Fprintf(w, "  raw ORT text model, 32-token texts       : %8.1f texts/s (%d batches in %s)\n",
+			b.Text.PerSecond, b.Text.Batches, b.Text.Elapsed.Round(time.Millisecond))
+		fmt.Fprintf(w, "  raw limit, both models per item           : %8.1f items/s\n", limit)
+	}
+	fmt.Fprintf(w, "  end-to-end pipeline, sample catalog      : %8.1f items/s (%d items in %s)\n",
+		e2e, job.Published, job.Elapsed.Round(time.Millisecond))
+	if limit > 0 {
+		fmt.Fprintf(w, "  ratio end-to-end / raw limit             : %8.3f\n", e2e/limit)
+	}
+	s := job.Stats
+	fmt.Fprintf(w, "  per stage (summed over concurrent work; mean per item):\n")
+	for _, st := range []struct {
+		name string
+		s    *workers.StageStats
+	}{
+		{"fetch (S3 GET)", &s.Fetch},
+		{"decode+prep", &s.Decode},
+		{"inference (incl. batch wait)", &s.Inference},
+		{"text: tokenize+model", &s.Text},
+		{"fusion", &s.Fusion},
+		{"publish (Redis pipeline)", &s.Publish},
+	} {
+		fmt.Fprintf(w, "    %-30s %10s total %12s  per item %10s\n", st.name,
+			fmt.Sprintf("%d items", st.s.Items()), st.s.Total().Round(time.Microsecond), st.s.PerItem().Round(time.Microsecond))
+	}
+}

@@ -1,0 +1,193 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/itemvec/itemvec"
+	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec/workers"
+	"github.com/itemvec/itemvec/workers/demo/catalog"
+)
+
+// ObjectUploader seeds an S3 API with a catalog's images. embedded.S3 and
+// the test servers of storage/s3test satisfy it.
+type ObjectUploader interface {
+	CreateBucket(ctx context.Context, name string) error
+	Put(ctx context.Context, bucket, key string, data []byte) error
+}
+
+// Job is one catalog job: upload, enqueue, work until drained, read back.
+type Job struct {
+	// Catalog is what to run; its images are uploaded through Uploader to
+	// the S3 API the worker reads.
+	Catalog  *catalog.Catalog
+	Uploader ObjectUploader
+	// ExtraItems and ExtraObjects are added to the catalog's (deliberately
+	// broken items, or the catalog again under other ids for a benchmark).
+	ExtraItems   []workers.Item
+	ExtraObjects map[string][]byte // key in the catalog bucket -> bytes
+	// Batch and MaxRetry are the enqueue settings (workers.EnqueueConfig).
+	Batch    int
+	MaxRetry int
+}
+
+// RunJob uploads the job's images, starts w, enqueues the job's manifest on
+// w's queue, waits until the queue is drained, shuts w down and reads the
+// results back from w's Redis. w must not be started; RunJob does not Close
+// it.
+func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
+	cfg := w.Config()
+	if cfg.Redis == nil {
+		return nil, itemvec.Errorf(itemvec.KindConfig, "demo.RunJob", "the worker has no Redis")
+	}
+	cat := job.Catalog
+	if err := upload(ctx, job); err != nil {
+		return nil, err
+	}
+	manifest := bytes.NewBuffer(nil)
+	titles := make(map[string]string)
+	items := slices.Concat(cat.Items, job.ExtraItems)
+	enc := json.NewEncoder(manifest)
+	for _, it := range items {
+		if err := enc.Encode(it); err != nil {
+			return nil, fmt.Errorf("encode item %s: %w", it.ID, err)
+		}
+		if it.Text != nil {
+			titles[it.ID] = it.Text.Title
+		}
+	}
+
+	if err := w.Start(ctx); err != nil {
+		return nil, err
+	}
+	defer w.Shutdown(context.WithoutCancel(ctx))
+	start := time.Now()
+	client := asynq.NewClientFromRedisClient(cfg.Redis)
+	sum, err := workers.Enqueue(ctx, client, manifest, workers.EnqueueConfig{
+		Batch: job.Batch, Queue: cfg.Queue, MaxRetry: job.MaxRetry, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(sum.Invalid) > 0 {
+		return nil, fmt.Errorf("catalog manifest has %d invalid lines; first: %v", len(sum.Invalid), sum.Invalid[0])
+	}
+	insp := asynq.NewInspectorFromRedisClient(cfg.Redis)
+	if err := waitDrained(ctx, insp, cfg.Queue); err != nil {
+		return nil, err
+	}
+	elapsed := time.Since(start)
+	if err := w.Shutdown(ctx); err != nil {
+		return nil, err
+	}
+
+	space := w.Space()
+	store := storage.NewVectorStore(cfg.Redis, storage.StoreConfig{Logger: cfg.Logger})
+	rep := &Report{Space: space, Items: sum.Items, Elapsed: elapsed, Titles: titles,
+		Vectors: map[string]*storage.ItemVector{}, Stats: w.Stats(), Catalog: cat}
+	err = store.ScanItems(ctx, space, func(v *storage.ItemVector) error {
+		rep.Vectors[v.ID] = v
+		rep.Dim = len(v.Vector)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.Published = len(rep.Vectors)
+	if rep.Failures, err = store.Failures(ctx, space, 1000); err != nil {
+		return nil, err
+	}
+	sort.Slice(rep.Failures, func(i, j int) bool { return rep.Failures[i].ID < rep.Failures[j].ID })
+	if rep.Archived, err = insp.ListArchivedTasks(cfg.Queue); err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// upload creates the catalog's bucket and puts its images and the job's
+// extra objects into it.
+func upload(ctx context.Context, job Job) error {
+	cat := job.Catalog
+	if err := job.Uploader.CreateBucket(ctx, cat.Bucket); err != nil {
+		return fmt.Errorf("create bucket %s: %w", cat.Bucket, err)
+	}
+	for key, path := range cat.Images {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("read catalog image: %w", err)
+		}
+		if err := job.Uploader.Put(ctx, cat.Bucket, key, data); err != nil {
+			return fmt.Errorf("upload s3://%s/%s: %w", cat.Bucket, key, err)
+		}
+	}
+	for key, data := range job.ExtraObjects {
+		if err := job.Uploader.Put(ctx, cat.Bucket, key, data); err != nil {
+			return fmt.Errorf("upload s3://%s/%s: %w", cat.Bucket, key, err)
+		}
+	}
+	return nil
+}
+
+// waitDrained polls the queue until nothing is pending, running, scheduled
+// or waiting for a retry.
+func waitDrained(ctx context.Context, insp *asynq.Inspector, queue string) error {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		info, err := insp.GetQueueInfo(queue)
+		if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+			return fmt.Errorf("inspect queue %s: %w", queue, err)
+		}
+		if info != nil && info.Pending+info.Active+info.Scheduled+info.Retry == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// Replicate returns items rounds-1 more times with ids prefixed by the
+// round ("r2-sku-0001", …), so a benchmark can run more items than the
+// sample catalog has without tripping the content-derived task
+// deduplication.
+func Replicate(items []workers.Item, rounds int) []workers.Item {
+	var out []workers.Item
+	for r := 2; r <= rounds; r++ {
+		for _, it := range items {
+			it.ID = fmt.Sprintf("r%d-%s", r, it.ID)
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// Settings of the sample job, the defaults of itemvec run and bench: small
+// tasks, so that a worker's concurrent tasks keep the micro-batchers busy
+// on a 45-product catalog, and quick retries, so that the broken items'
+// retries do not dominate a demo.
+const (
+	DefaultBatch    = 8
+	DefaultMaxRetry = 2
+	PollInterval    = 100 * time.Millisecond
+)
+
+// RetryDelay is the sample job's retry delay: 200ms.
+func RetryDelay(int) time.Duration { return 200 * time.Millisecond }
+
+// DefaultCatalogDir is the catalog folder of the setup folder, where make
+// setup writes the sample catalog.
+func DefaultCatalogDir() string { return filepath.Join(itemvec.DepsDir(), "catalog") }
