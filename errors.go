@@ -122,6 +122,26 @@ func (e *Error) Unwrap() error { return e.Err }
 // [Kind.Retryable].
 func (e *Error) Retryable() bool { return e.Kind.Retryable() }
 
+// Cause is the Err of an [*Error] whose message says more than its
+// underlying error: Msg, what is wrong for a person, after the package's
+// Prefix (e.g. "tokenizer: "), then ": " and Err's message when Err is set.
+// It unwraps to Err, so errors.Is and errors.As reach the underlying error.
+type Cause struct {
+	Prefix, Msg string
+	Err         error
+}
+
+// Error returns Prefix + Msg, then ": " and Err's message when there is one.
+func (c *Cause) Error() string {
+	if c.Err == nil {
+		return c.Prefix + c.Msg
+	}
+	return c.Prefix + c.Msg + ": " + c.Err.Error()
+}
+
+// Unwrap returns the underlying error, if any.
+func (c *Cause) Unwrap() error { return c.Err }
+
 // Retryable is what an error implements to say whether the work that failed
 // is worth another attempt. [*Error] implements it from its Kind; a type that
 // summarises several failures (a task's items) implements it itself.

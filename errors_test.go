@@ -102,6 +102,12 @@ func TestErrorMessages(t *testing.T) {
 			"model m.onnx: " + cause.Error(), "onnx.NewSession: config: model m.onnx: " + cause.Error(), true},
 		{&itemvec.Error{Kind: itemvec.KindBadInput, Code: "empty"}, "bad_input: empty", "bad_input/empty", false},
 		{itemvec.E(itemvec.KindTimeout, "op", nil), "timeout error", "op: timeout", false},
+		{&itemvec.Error{Kind: itemvec.KindBadInput, Op: "tokenizer.Load", Code: "read",
+			Err: &itemvec.Cause{Prefix: "tokenizer: ", Msg: "cannot read tokenizer file", Err: cause}},
+			"tokenizer: cannot read tokenizer file: " + cause.Error(),
+			"tokenizer.Load: bad_input/read: tokenizer: cannot read tokenizer file: " + cause.Error(), true},
+		{&itemvec.Error{Kind: itemvec.KindBadInput, Err: &itemvec.Cause{Msg: "image is empty (0 bytes)"}},
+			"image is empty (0 bytes)", "bad_input: image is empty (0 bytes)", false},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.msg {

@@ -89,7 +89,7 @@ func TestDecodeImageRejects(t *testing.T) {
 func TestErrorUnwrap(t *testing.T) {
 	jpg := encodeJPEG(t, gradient(16, 16))
 	_, err := DecodeImage(jpg[:len(jpg)-20], Limits{})
-	if c := asError(t, err).Err.(*cause); c.err == nil || !errors.Is(err, c.err) {
+	if c := asError(t, err).Err.(*itemvec.Cause); c.Err == nil || !errors.Is(err, c.Err) {
 		t.Fatalf("truncated JPEG error %v does not wrap the decoder error", err)
 	}
 	if got := badImage(CodeEmpty, "image is empty", nil).Error(); got != "image is empty" {

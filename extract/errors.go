@@ -46,24 +46,5 @@ func codeKind(code string) itemvec.Kind {
 // by ": " and err's message when err is not nil, and err stays reachable
 // with errors.Is and errors.As.
 func newError(op, code, msg string, err error) *itemvec.Error {
-	return &itemvec.Error{Kind: codeKind(code), Op: op, Code: code, Err: &cause{msg: msg, err: err}}
+	return &itemvec.Error{Kind: codeKind(code), Op: op, Code: code, Err: &itemvec.Cause{Msg: msg, Err: err}}
 }
-
-// cause is the Err of this package's errors: what is wrong, for a person
-// ("image is 20000×20000 = 400.0 MP, over the 50.0 MP limit"), and the
-// underlying decoder error, if any.
-type cause struct {
-	msg string
-	err error
-}
-
-// Error returns msg followed by the underlying error, if any.
-func (c *cause) Error() string {
-	if c.err == nil {
-		return c.msg
-	}
-	return c.msg + ": " + c.err.Error()
-}
-
-// Unwrap returns the underlying error, if any.
-func (c *cause) Unwrap() error { return c.err }

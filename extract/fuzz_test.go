@@ -50,7 +50,7 @@ func FuzzPrepareImage(f *testing.F) {
 		x, err := PrepareImage(data, spec, lim)
 		if err != nil {
 			e := asError(t, err)
-			if e.Code == "" || e.Err.(*cause).msg == "" || e.Kind != itemvec.KindBadInput || itemvec.IsRetryable(err) {
+			if e.Code == "" || e.Err.(*itemvec.Cause).Msg == "" || e.Kind != itemvec.KindBadInput || itemvec.IsRetryable(err) {
 				t.Fatalf("malformed error %#v", e)
 			}
 			return

@@ -205,7 +205,7 @@ func asError(t testing.TB, err error) *itemvec.Error {
 	if !ok {
 		t.Fatalf("error %v (%T) is not an *itemvec.Error", err, err)
 	}
-	if _, ok := e.Err.(*cause); !ok {
+	if _, ok := e.Err.(*itemvec.Cause); !ok {
 		t.Fatalf("error %v (%T) is not an error of package extract", err, e.Err)
 	}
 	return e

@@ -49,35 +49,17 @@ func codeKind(code string) itemvec.Kind {
 // reachable with errors.Is and errors.As. The exported function that
 // returns it sets the Op ([withOp]).
 func newError(code, msg string, err error) *itemvec.Error {
-	return &itemvec.Error{Kind: codeKind(code), Code: code, Err: &cause{msg: msg, err: err}}
+	return &itemvec.Error{Kind: codeKind(code), Code: code, Err: &itemvec.Cause{Prefix: prefix, Msg: msg, Err: err}}
 }
-
-// cause is the Err of this package's errors: what is wrong, for a person,
-// and the underlying error, if any.
-type cause struct {
-	msg string
-	err error
-}
-
-// Error returns "tokenizer: msg" followed by the underlying error, if any.
-func (c *cause) Error() string {
-	if c.err == nil {
-		return "tokenizer: " + c.msg
-	}
-	return "tokenizer: " + c.msg + ": " + c.err.Error()
-}
-
-// Unwrap returns the underlying error, if any.
-func (c *cause) Unwrap() error { return c.err }
 
 // ownError returns the first error of this package in err's chain.
-func ownError(err error) (*itemvec.Error, *cause, bool) {
+func ownError(err error) (*itemvec.Error, *itemvec.Cause, bool) {
 	for e := err; e != nil; {
 		ie, ok := errors.AsType[*itemvec.Error](e)
 		if !ok {
 			break
 		}
-		if c, ok := ie.Err.(*cause); ok {
+		if c, ok := ie.Err.(*itemvec.Cause); ok && c.Prefix == prefix {
 			return ie, c, true
 		}
 		e = ie.Err
@@ -95,3 +77,6 @@ func withOp(err *error, op string) {
 		*err = &c
 	}
 }
+
+// prefix starts the message of every error of this package.
+const prefix = "tokenizer: "

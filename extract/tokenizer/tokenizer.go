@@ -155,7 +155,7 @@ func (t *Tokenizer) EncodeBatch(texts []string) (_ []*Encoding, err error) {
 		enc, err := t.Encode(text)
 		if err != nil {
 			e, c, _ := ownError(asModelError(err))
-			return nil, newError(e.Code, fmt.Sprintf("text %d of %d: %s", i, len(texts), c.msg), c.err)
+			return nil, newError(e.Code, fmt.Sprintf("text %d of %d: %s", i, len(texts), c.Msg), c.Err)
 		}
 		out[i] = enc
 		longest = max(longest, enc.Len())

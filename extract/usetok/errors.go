@@ -33,23 +33,8 @@ func codeKind(code string) itemvec.Kind {
 // the formatted text, followed by ": " and err's message when err is not
 // nil; err stays reachable with errors.Is and errors.As.
 func errorf(op, code string, err error, format string, args ...any) *itemvec.Error {
-	return &itemvec.Error{Kind: codeKind(code), Op: op, Code: code, Err: &cause{msg: fmt.Sprintf(format, args...), err: err}}
+	return &itemvec.Error{Kind: codeKind(code), Op: op, Code: code, Err: &itemvec.Cause{Prefix: prefix, Msg: fmt.Sprintf(format, args...), Err: err}}
 }
 
-// cause is the Err of this package's errors: what is wrong, for a person,
-// and the underlying error, if any.
-type cause struct {
-	msg string
-	err error
-}
-
-// Error returns "usetok: msg" followed by the underlying error, if any.
-func (c *cause) Error() string {
-	if c.err == nil {
-		return "usetok: " + c.msg
-	}
-	return "usetok: " + c.msg + ": " + c.err.Error()
-}
-
-// Unwrap returns the underlying error, if any.
-func (c *cause) Unwrap() error { return c.err }
+// prefix starts the message of every error of this package.
+const prefix = "usetok: "

@@ -1,11 +1,9 @@
 package keras
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 
-	"github.com/itemvec/itemvec"
+	"github.com/itemvec/itemvec/onnx/convert/tfjs"
 )
 
 // Codes of conversion failures. Every conversion error is an *itemvec.Error
@@ -17,46 +15,20 @@ const (
 	// CodeMalformed: the input files are not what they claim to be (bad
 	// JavaScript literal, bad base64, weights that do not match the
 	// manifest). Kind itemvec.KindBadInput.
-	CodeMalformed = "malformed"
+	CodeMalformed = tfjs.CodeMalformed
 	// CodeUnsupported: the model uses a layer, a config value or a weight
 	// encoding the converter does not map exactly. Kind itemvec.KindConfig.
-	CodeUnsupported = "unsupported"
+	CodeUnsupported = tfjs.CodeUnsupported
 )
 
 // errOp is the Op of every conversion error: ConvertDir goes through
 // ConvertNSFWJS.
 const errOp = "keras.ConvertNSFWJS"
 
-// stepError is the cause inside a conversion error. It renders
-// "keras: step: layer "name": <what>: detail" and unwraps to the detail.
-type stepError struct {
-	step  string // the step that failed, e.g. "parse model.min.js"
-	layer string // the Keras layer involved, when there is one
-	code  string
-	err   error
-}
-
-func (e *stepError) Error() string {
-	what := "unsupported"
-	if e.code == CodeMalformed {
-		what = "malformed input"
-	}
-	if e.layer != "" {
-		return fmt.Sprintf("keras: %s: layer %q: %s: %v", e.step, e.layer, what, e.err)
-	}
-	return fmt.Sprintf("keras: %s: %s: %v", e.step, what, e.err)
-}
-
-func (e *stepError) Unwrap() error { return e.err }
-
-// stepErr returns the *itemvec.Error of code for step and layer with cause
-// err.
+// stepErr returns the conversion error of code for step and layer: see
+// tfjs.ConvertError.
 func stepErr(code, step, layer string, err error) error {
-	kind := itemvec.KindConfig
-	if code == CodeMalformed {
-		kind = itemvec.KindBadInput
-	}
-	return &itemvec.Error{Kind: kind, Op: errOp, Code: code, Err: &stepError{step: step, layer: layer, code: code, err: err}}
+	return tfjs.ConvertError(errOp, "keras", code, step, "layer", layer, err)
 }
 
 func malformed(step, layer string, format string, args ...any) error {
@@ -68,17 +40,8 @@ func unsupported(step, layer string, format string, args ...any) error {
 }
 
 // isStepError reports whether err is already a classified conversion error.
-func isStepError(err error) bool {
-	_, ok := errors.AsType[*stepError](err)
-	return ok
-}
+func isStepError(err error) bool { return tfjs.IsConvertError(err) }
 
 // fileError classifies a failure to read an input file: "keras: " and the
 // os error, which stays in the chain.
-func fileError(err error) error {
-	kind := itemvec.KindConfig
-	if errors.Is(err, fs.ErrNotExist) {
-		kind = itemvec.KindNotFound
-	}
-	return itemvec.Errorf(kind, "keras.ConvertDir", "keras: %w", err)
-}
+func fileError(err error) error { return tfjs.FileError("keras.ConvertDir", "keras", err) }

@@ -36,7 +36,7 @@ type Catalog struct {
 // manifest, catalog.json and images/ agree.
 func Load(dir string) (*Catalog, error) {
 	fail := func(path string, err error) (*Catalog, error) {
-		return nil, &Error{Kind: KindCatalog, Op: "Load", Path: path, Err: err}
+		return nil, newError(CodeCatalog, "Load", path, err)
 	}
 	catPath := filepath.Join(dir, CatalogFile)
 	b, err := os.ReadFile(catPath)

@@ -124,7 +124,7 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Summary, error) {
 	// A manifest left by an earlier run would make a failed or half-rewritten
 	// folder look complete.
 	if err := os.Remove(sum.Manifest); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, &Error{Kind: KindWrite, Op: "Prepare", Path: sum.Manifest, Err: err}
+		return nil, newError(CodeWrite, "Prepare", sum.Manifest, err)
 	}
 	texts, err := ReadTexts(cfg.TextsPath)
 	if err != nil {
@@ -132,7 +132,7 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Summary, error) {
 	}
 	imagesDir := filepath.Join(cfg.OutDir, ImagesDir)
 	if err := os.MkdirAll(imagesDir, 0o755); err != nil {
-		return nil, &Error{Kind: KindWrite, Op: "Prepare", Path: imagesDir, Err: err}
+		return nil, newError(CodeWrite, "Prepare", imagesDir, err)
 	}
 	var originals, variants []Product
 	var items, variantItems []workers.Item
@@ -143,7 +143,7 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Summary, error) {
 		src := filepath.Join(cfg.PhotosDir, filepath.FromSlash(p.File))
 		img, err := openPhoto(src)
 		if err != nil {
-			return nil, &Error{Kind: KindPhoto, Op: "Prepare", Path: src, Err: err}
+			return nil, newError(CodePhoto, "Prepare", src, err)
 		}
 		stem := photoStem(p.File)
 		r := rng(cfg.Seed, p.File)
@@ -157,7 +157,7 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Summary, error) {
 		orig := Product{ID: productID(i + 1), Source: p.File}
 		data, err := productPicture(img, p.KeepPNG)
 		if err != nil {
-			return nil, &Error{Kind: KindPhoto, Op: "Prepare", Path: src, Err: err}
+			return nil, newError(CodePhoto, "Prepare", src, err)
 		}
 		if err := cfg.writePicture(sum, &orig, name, p.Listings[0], data); err != nil {
 			return nil, err
@@ -178,7 +178,7 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Summary, error) {
 			}
 			data, err := variantPicture(img, v)
 			if err != nil {
-				return nil, &Error{Kind: KindPhoto, Op: "Prepare", Path: src, Err: fmt.Errorf("variant %s: %w", v, err)}
+				return nil, newError(CodePhoto, "Prepare", src, fmt.Errorf("variant %s: %w", v, err))
 			}
 			if err := cfg.writePicture(sum, &vp, stem+"-"+string(v)+".jpg", p.Listings[1+k], data); err != nil {
 				return nil, err
@@ -198,22 +198,22 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Summary, error) {
 		Products: products,
 	}, "", "  ")
 	if err != nil {
-		return nil, &Error{Kind: KindWrite, Op: "Prepare", Path: sum.Catalog, Err: err}
+		return nil, newError(CodeWrite, "Prepare", sum.Catalog, err)
 	}
 	if err := os.WriteFile(sum.Catalog, append(cat, '\n'), 0o644); err != nil {
-		return nil, &Error{Kind: KindWrite, Op: "Prepare", Path: sum.Catalog, Err: err}
+		return nil, newError(CodeWrite, "Prepare", sum.Catalog, err)
 	}
 	var manifest bytes.Buffer
 	for _, it := range items {
 		line, err := json.Marshal(it)
 		if err != nil {
-			return nil, &Error{Kind: KindWrite, Op: "Prepare", Path: sum.Manifest, Err: fmt.Errorf("item %s: %w", it.ID, err)}
+			return nil, newError(CodeWrite, "Prepare", sum.Manifest, fmt.Errorf("item %s: %w", it.ID, err))
 		}
 		manifest.Write(line)
 		manifest.WriteByte('\n')
 	}
 	if err := writeAtomic(sum.Manifest, manifest.Bytes()); err != nil {
-		return nil, &Error{Kind: KindWrite, Op: "Prepare", Path: sum.Manifest, Err: err}
+		return nil, newError(CodeWrite, "Prepare", sum.Manifest, err)
 	}
 	return sum, nil
 }
@@ -223,7 +223,7 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*Summary, error) {
 func (cfg PrepareConfig) writePicture(sum *Summary, p *Product, name string, l Listing, data []byte) error {
 	dst := filepath.Join(cfg.OutDir, ImagesDir, name)
 	if err := os.WriteFile(dst, data, 0o644); err != nil {
-		return &Error{Kind: KindWrite, Op: "Prepare", Path: dst, Err: err}
+		return newError(CodeWrite, "Prepare", dst, err)
 	}
 	sum.ImageBytes += int64(len(data))
 	p.Image = name

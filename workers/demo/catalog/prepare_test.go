@@ -18,6 +18,7 @@ import (
 
 	"github.com/disintegration/imaging"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/internal/testdeps"
 	"github.com/itemvec/itemvec/workers"
 )
@@ -263,22 +264,22 @@ func TestPrepareErrors(t *testing.T) {
 	tests := []struct {
 		name     string
 		texts    *Texts // nil: no texts file
-		want     Kind   // "": success
+		want     string // code; "": success
 		notExist bool
 	}{
 		{name: "valid", texts: ptr(photo(nil))},
-		{name: "no texts file", want: KindTexts, notExist: true},
-		{name: "no photos", texts: &Texts{}, want: KindTexts},
-		{name: "unknown variant", texts: ptr(photo(func(p *PhotoTexts) { p.Variants[1] = "sepia" })), want: KindTexts},
-		{name: "variant twice", texts: ptr(photo(func(p *PhotoTexts) { p.Variants[1] = VariantJPEG })), want: KindTexts},
-		{name: "jpeg variant of a jpeg", texts: ptr(photo(func(p *PhotoTexts) { p.KeepPNG = false })), want: KindTexts},
-		{name: "too few listings", texts: ptr(photo(func(p *PhotoTexts) { p.Listings = p.Listings[:2] })), want: KindTexts},
-		{name: "untitled listing", texts: ptr(photo(func(p *PhotoTexts) { p.Listings[2].Title = "" })), want: KindTexts},
-		{name: "price band upside down", texts: ptr(photo(func(p *PhotoTexts) { p.Price = [2]float64{10, 5} })), want: KindTexts},
-		{name: "path outside photos", texts: ptr(photo(func(p *PhotoTexts) { p.File = "../a.png" })), want: KindTexts},
-		{name: "not a picture name", texts: ptr(photo(func(p *PhotoTexts) { p.File = "a.gif" })), want: KindTexts},
-		{name: "missing photo", texts: ptr(photo(func(p *PhotoTexts) { p.File = "b.png" })), want: KindPhoto, notExist: true},
-		{name: "photo does not decode", texts: ptr(photo(func(p *PhotoTexts) { p.File = "not-an-image.png" })), want: KindPhoto},
+		{name: "no texts file", want: CodeTexts, notExist: true},
+		{name: "no photos", texts: &Texts{}, want: CodeTexts},
+		{name: "unknown variant", texts: ptr(photo(func(p *PhotoTexts) { p.Variants[1] = "sepia" })), want: CodeTexts},
+		{name: "variant twice", texts: ptr(photo(func(p *PhotoTexts) { p.Variants[1] = VariantJPEG })), want: CodeTexts},
+		{name: "jpeg variant of a jpeg", texts: ptr(photo(func(p *PhotoTexts) { p.KeepPNG = false })), want: CodeTexts},
+		{name: "too few listings", texts: ptr(photo(func(p *PhotoTexts) { p.Listings = p.Listings[:2] })), want: CodeTexts},
+		{name: "untitled listing", texts: ptr(photo(func(p *PhotoTexts) { p.Listings[2].Title = "" })), want: CodeTexts},
+		{name: "price band upside down", texts: ptr(photo(func(p *PhotoTexts) { p.Price = [2]float64{10, 5} })), want: CodeTexts},
+		{name: "path outside photos", texts: ptr(photo(func(p *PhotoTexts) { p.File = "../a.png" })), want: CodeTexts},
+		{name: "not a picture name", texts: ptr(photo(func(p *PhotoTexts) { p.File = "a.gif" })), want: CodeTexts},
+		{name: "missing photo", texts: ptr(photo(func(p *PhotoTexts) { p.File = "b.png" })), want: CodePhoto, notExist: true},
+		{name: "photo does not decode", texts: ptr(photo(func(p *PhotoTexts) { p.File = "not-an-image.png" })), want: CodePhoto},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,12 +306,11 @@ func TestPrepareErrors(t *testing.T) {
 				}
 				return
 			}
-			var ce *Error
-			if !errors.As(err, &ce) || !errors.Is(err, tt.want) {
-				t.Fatalf("err = %v, want a *catalog.Error of kind %q", err, tt.want)
+			if itemvec.CodeOf(err) != tt.want || itemvec.KindOf(err) != itemvec.KindBadInput || !strings.HasPrefix(err.Error(), "catalog: ") {
+				t.Fatalf("err = %v (kind %v, code %q), want a catalog bad-input error of code %q", err, itemvec.KindOf(err), itemvec.CodeOf(err), tt.want)
 			}
-			if ce.Retryable() {
-				t.Error("Retryable() = true")
+			if itemvec.IsRetryable(err) {
+				t.Error("retryable")
 			}
 			if got := errors.Is(err, fs.ErrNotExist); got != tt.notExist {
 				t.Errorf("errors.Is(err, fs.ErrNotExist) = %v, want %v", got, tt.notExist)
@@ -395,8 +395,8 @@ func TestLoadErrors(t *testing.T) {
 				t.Fatalf("intact catalog: %v", err)
 			}
 			tt.damage(t, out)
-			if _, err := Load(out); !errors.Is(err, KindCatalog) {
-				t.Fatalf("err = %v, want kind %q", err, KindCatalog)
+			if _, err := Load(out); itemvec.CodeOf(err) != CodeCatalog || itemvec.KindOf(err) != itemvec.KindBadInput {
+				t.Fatalf("err = %v, want code %q", err, CodeCatalog)
 			}
 		})
 	}

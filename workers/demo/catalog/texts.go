@@ -76,14 +76,14 @@ type Listing struct {
 func ReadTexts(path string) (*Texts, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &Error{Kind: KindTexts, Op: "ReadTexts", Path: path, Err: err}
+		return nil, newError(CodeTexts, "ReadTexts", path, err)
 	}
 	var t Texts
 	if err := json.Unmarshal(b, &t); err != nil {
-		return nil, &Error{Kind: KindTexts, Op: "ReadTexts", Path: path, Err: err}
+		return nil, newError(CodeTexts, "ReadTexts", path, err)
 	}
 	if err := t.check(); err != nil {
-		return nil, &Error{Kind: KindTexts, Op: "ReadTexts", Path: path, Err: err}
+		return nil, newError(CodeTexts, "ReadTexts", path, err)
 	}
 	return &t, nil
 }
