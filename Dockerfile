@@ -7,7 +7,8 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 # Fetches ORT (npm), converts the image model, builds the sample catalog; all pinned and checksummed.
-RUN make setup build
+# The image runs the deployment build (-tags worker): no demo, no converters.
+RUN make setup build build-worker
 
 FROM build AS build-gpu
 RUN make setup-gpu
@@ -16,7 +17,7 @@ FROM debian:bookworm-slim AS cpu
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates locales \
     && sed -i 's/^# *en_US.UTF-8/en_US.UTF-8/' /etc/locale.gen && locale-gen && rm -rf /var/lib/apt/lists/*
 ENV LANG=en_US.UTF-8 ITEMVEC_DEPS=/opt/itemvec/deps
-COPY --from=build /src/bin/itemvec /usr/local/bin/itemvec
+COPY --from=build /src/bin/itemvec-worker /usr/local/bin/itemvec
 COPY --from=build /src/.deps/ort /opt/itemvec/deps/ort
 COPY --from=build /src/.deps/models /opt/itemvec/deps/models
 COPY --from=build /src/.deps/catalog /opt/itemvec/deps/catalog
@@ -29,7 +30,7 @@ FROM nvidia/cuda:13.0.0-cudnn-runtime-ubuntu24.04 AS gpu
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates locales \
     && locale-gen en_US.UTF-8 && rm -rf /var/lib/apt/lists/*
 ENV LANG=en_US.UTF-8 ITEMVEC_DEPS=/opt/itemvec/deps ITEMVEC_DEVICE=cuda
-COPY --from=build-gpu /src/bin/itemvec /usr/local/bin/itemvec
+COPY --from=build-gpu /src/bin/itemvec-worker /usr/local/bin/itemvec
 COPY --from=build-gpu /src/.deps/ort /opt/itemvec/deps/ort
 COPY --from=build-gpu /src/.deps/models /opt/itemvec/deps/models
 ENTRYPOINT ["itemvec"]

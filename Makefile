@@ -4,7 +4,7 @@ GO    ?= go
 BIN   := bin/itemvec
 GOTEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all setup setup-test setup-gpu build run test test-short bench lint goldens clean
+.PHONY: all setup setup-test setup-gpu build build-worker run test test-short bench lint goldens clean
 
 all: build
 
@@ -23,6 +23,10 @@ setup-gpu: setup
 build:
 	$(GO) build -o $(BIN) ./cmd/itemvec
 
+## build-worker: the deployment binary (-tags worker): no demo, no in-process Redis/S3, no model converters
+build-worker:
+	$(GO) build -tags worker -o bin/itemvec-worker ./cmd/itemvec
+
 ## run: the whole job on embedded Redis + S3 with the sample catalog
 run: setup build
 	$(BIN) run
@@ -30,7 +34,7 @@ run: setup build
 ## test: every test, against real redis-server, versitygw and ONNX Runtime
 test: setup-test
 	ITEMVEC_REQUIRE_DEPS=1 $(GO) test $(GOTEST_FLAGS) ./...
-	ITEMVEC_REQUIRE_DEPS=1 $(GO) test -count=1 -race ./onnx/ ./workers/
+	ITEMVEC_REQUIRE_DEPS=1 $(GO) test -count=1 -race ./onnx/ ./workers/ ./workers/demo/
 
 ## test-short: unit tests only; nothing is fetched
 test-short:
@@ -46,6 +50,8 @@ bench: setup-test build
 lint:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
 	$(GO) vet ./...
+	$(GO) vet -tags worker ./cmd/...
+	CGO_ENABLED=0 $(GO) build ./...
 
 ## goldens: regenerate the reference goldens from TensorFlow.js, HF tokenizers and onnxruntime-node (needs npm)
 goldens: setup-test

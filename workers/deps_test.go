@@ -7,9 +7,22 @@ import (
 )
 
 // TestWorkerPathHoldsOnlyRuntimeCode checks, with go list -deps, that the
-// packages a worker runs do not link the in-process stand-ins, the demo,
-// test support or the setup-time model converters and their dependencies.
+// packages a worker runs, and the itemvec binary built for deployments
+// (-tags worker), do not link the in-process stand-ins, the demo, test
+// support or the setup-time model converters and their dependencies.
 func TestWorkerPathHoldsOnlyRuntimeCode(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"package workers", []string{"github.com/itemvec/itemvec/workers"}},
+		{"itemvec -tags worker", []string{"-tags", "worker", "github.com/itemvec/itemvec/cmd/itemvec"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) { checkRuntimeDeps(t, tt.args...) })
+	}
+}
+
+func checkRuntimeDeps(t *testing.T, args ...string) {
 	if testing.Short() {
 		t.Skip("-short: runs the go command")
 	}
@@ -17,7 +30,7 @@ func TestWorkerPathHoldsOnlyRuntimeCode(t *testing.T) {
 	if err != nil {
 		t.Skip("no go command on PATH")
 	}
-	out, err := exec.Command(goTool, "list", "-deps", "github.com/itemvec/itemvec/workers").CombinedOutput()
+	out, err := exec.Command(goTool, append([]string{"list", "-deps"}, args...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
@@ -37,7 +50,7 @@ func TestWorkerPathHoldsOnlyRuntimeCode(t *testing.T) {
 	for _, d := range deps {
 		for _, f := range forbidden {
 			if strings.HasPrefix(d, f) {
-				t.Errorf("the worker path imports %s", d)
+				t.Errorf("%v imports %s", args, d)
 			}
 		}
 	}

@@ -3,6 +3,12 @@
 // enqueue` turns a JSON-lines manifest into tasks, `itemvec run` does the
 // whole job on embedded Redis and S3. Every flag can also be set with an
 // environment variable ITEMVEC_<FLAG> (upper case, dashes as underscores).
+//
+// Built with -tags worker (make build-worker, the container image), the
+// binary holds only what a deployment runs (worker, enqueue, embed, vectors,
+// tokenize): the demo (run, bench) with its in-process Redis and S3, and the
+// setup-time model converters (models, catalog) are left out, with their
+// dependencies.
 package main
 
 import (
@@ -68,8 +74,8 @@ from a flag.`,
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(newWorkerCmd(), newEnqueueCmd(), newEmbedCmd(), newVectorsCmd(),
-		newRunCmd(), newBenchCmd(), newModelsCmd(), newCatalogCmd(), newTokenizeCmd())
+	root.AddCommand(newWorkerCmd(), newEnqueueCmd(), newEmbedCmd(), newVectorsCmd(), newTokenizeCmd())
+	root.AddCommand(toolCommands()...)
 	return root
 }
 
