@@ -162,9 +162,26 @@ func TestEmbedImage(t *testing.T) {
 		} `json:"image"`
 		Fused      []float32 `json:"fused"`
 		Modalities []string  `json:"modalities"`
+		Layout     struct {
+			Dim    int `json:"dim"`
+			Blocks []struct {
+				Name   string `json:"name"`
+				Offset int    `json:"offset"`
+				Dim    int    `json:"dim"`
+				Model  string `json:"model"`
+			} `json:"blocks"`
+			BehaviorFeatures []string `json:"behavior_features"`
+		} `json:"layout"`
+		ContentHash string `json:"content_hash"`
 	}
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(err)
+	}
+	// The layout of the default space (fusion v2): image, text, behaviour.
+	if l := got.Layout; len(l.Blocks) != 3 || l.Blocks[0].Model != "mobilenetv2-nsfwjs-gap@1" || l.Blocks[1].Offset != 1280 ||
+		l.Blocks[1].Model != "use-lite@1" || l.Blocks[2].Offset != 1280+512 || l.Blocks[2].Dim != len(l.BehaviorFeatures) ||
+		l.Dim != len(got.Fused) || got.ContentHash == "" {
+		t.Errorf("layout %+v, content hash %q", l, got.ContentHash)
 	}
 	if got.Image.Model != "mobilenetv2-nsfwjs-gap@1" || got.Image.Dim != 1280 || len(got.Image.Vector) != 1280 {
 		t.Errorf("model %q dim %d len %d", got.Image.Model, got.Image.Dim, len(got.Image.Vector))
