@@ -165,7 +165,7 @@ func TestProcessPublishesGoodItemsAndRecordsBadOnes(t *testing.T) {
 		{ID: "", Images: []string{"s3://b/red.jpg"}},
 		item("bad-uri", "http://example/x.jpg"),
 	}
-	res, err := f.w.Process(ctx, items, Attempt{Task: "t1", MaxRetry: 3})
+	res, err := f.w.pipe.Process(ctx, items, Attempt{Task: "t1", MaxRetry: 3})
 	if err != nil {
 		t.Fatalf("Process: %v", err)
 	}
@@ -238,7 +238,7 @@ func TestProcessRetryableErrorRetriesThenGivesUp(t *testing.T) {
 	}
 	items := []Item{item("ok", "s3://b/red.jpg"), item("flaky", "s3://b/flaky.jpg")}
 
-	res, err := f.w.Process(ctx, items, Attempt{Task: "t2", Retry: 0, MaxRetry: 2})
+	res, err := f.w.pipe.Process(ctx, items, Attempt{Task: "t2", Retry: 0, MaxRetry: 2})
 	var re *RetryError
 	if !errors.As(err, &re) || !itemvec.IsRetryable(err) {
 		t.Fatalf("first attempt: err = %v, want a retryable *RetryError", err)
@@ -252,7 +252,7 @@ func TestProcessRetryableErrorRetriesThenGivesUp(t *testing.T) {
 
 	// A retry skips the item published by the first attempt.
 	calls := f.calls()
-	res, err = f.w.Process(ctx, items, Attempt{Task: "t2", Retry: 1, MaxRetry: 2})
+	res, err = f.w.pipe.Process(ctx, items, Attempt{Task: "t2", Retry: 1, MaxRetry: 2})
 	if err == nil {
 		t.Fatal("second attempt succeeded with the object still failing")
 	}
@@ -261,7 +261,7 @@ func TestProcessRetryableErrorRetriesThenGivesUp(t *testing.T) {
 	}
 
 	// The last attempt records the failure and does not ask for another.
-	_, err = f.w.Process(ctx, items, Attempt{Task: "t2", Retry: 2, MaxRetry: 2})
+	_, err = f.w.pipe.Process(ctx, items, Attempt{Task: "t2", Retry: 2, MaxRetry: 2})
 	if !errors.As(err, &re) || !re.Final || len(re.Items) != 1 {
 		t.Fatalf("last attempt: err = %v, want a final *RetryError naming the item", err)
 	}
@@ -274,7 +274,7 @@ func TestProcessRetryableErrorRetriesThenGivesUp(t *testing.T) {
 	// Once the object is back, a new run publishes it and clears the record.
 	f.objects.errs = nil
 	f.objects.data["s3://b/flaky.jpg"] = testJPEG(t, color.RGBA{G: 200})
-	if _, err := f.w.Process(ctx, items, Attempt{Task: "t3", MaxRetry: 2}); err != nil {
+	if _, err := f.w.pipe.Process(ctx, items, Attempt{Task: "t3", MaxRetry: 2}); err != nil {
 		t.Fatal(err)
 	}
 	if fails, _ := f.store.Failures(ctx, f.w.Space(), 10); len(fails) != 0 {
@@ -284,7 +284,7 @@ func TestProcessRetryableErrorRetriesThenGivesUp(t *testing.T) {
 
 func TestProcessDuplicateIDsInOneTask(t *testing.T) {
 	f := newFixture(t, nil)
-	res, err := f.w.Process(context.Background(),
+	res, err := f.w.pipe.Process(context.Background(),
 		[]Item{item("a", "s3://b/red.jpg"), item("a", "s3://b/blue.jpg")}, Attempt{})
 	if err != nil {
 		t.Fatal(err)

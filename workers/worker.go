@@ -188,13 +188,6 @@ func (w *Worker) Embed(ctx context.Context, it Item) (*Embedding, error) {
 	return w.pipe.embedOne(ctx, it)
 }
 
-// Process runs one task's items through the pipeline and publishes them, as
-// the task handler does. Tests and tools use it to process items without
-// the queue.
-func (w *Worker) Process(ctx context.Context, items []Item, at Attempt) (*Result, error) {
-	return w.pipe.Process(ctx, items, at)
-}
-
 // claimCurrent points itemvec:current at the worker's space when nothing
 // is current yet.
 func (w *Worker) claimCurrent(ctx context.Context) error {

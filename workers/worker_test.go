@@ -128,7 +128,7 @@ func TestEmbedIsWhatATaskPublishes(t *testing.T) {
 	if f.calls() != before+1 || len(e.Image) != 1280 || e.ImageURI != "s3://b/red.jpg" {
 		t.Fatalf("Embed did not run the image encoder once: calls %d -> %d, image %d values from %q", before, f.calls(), len(e.Image), e.ImageURI)
 	}
-	if _, err := f.w.Process(ctx, []Item{it}, Attempt{Task: "t"}); err != nil {
+	if _, err := f.w.pipe.Process(ctx, []Item{it}, Attempt{Task: "t"}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := f.store.Get(ctx, f.w.Space(), it.ID)

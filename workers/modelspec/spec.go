@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -183,16 +184,11 @@ func (s *Spec) ModelPath(modelsDir string) string {
 func (s *Spec) VerifyFile(modelsDir string) error {
 	const op = "modelspec.Spec.VerifyFile"
 	path := s.ModelPath(modelsDir)
-	f, err := os.Open(path)
+	got, err := fileSHA256(path)
 	if err != nil {
 		return errorf(op, "model %s: %w; run make setup to build it", s.ID, err)
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return errorf(op, "model %s: reading %s: %w", s.ID, path, err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(got, s.SHA256) {
+	if !strings.EqualFold(got, s.SHA256) {
 		return errorf(op, "model %s: %s has sha256 %s but the spec wants %s; the file is stale or corrupt: run make setup to rebuild it",
 			s.ID, path, got, s.SHA256)
 	}
@@ -241,4 +237,18 @@ func (s *Spec) CheckModel(m ModelIO) error {
 // is a deployment mistake.
 func errorf(op, format string, args ...any) *itemvec.Error {
 	return itemvec.Errorf(itemvec.KindConfig, op, format, args...)
+}
+
+// fileSHA256 is the hex sha256 of the file at path.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -1,10 +1,6 @@
 package modelspec
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -93,19 +89,6 @@ func (s *Spec) VerifyTokenizer(modelsDir string) error {
 			s.ID, path, got, s.Text.TokenizerSHA256)
 	}
 	return nil
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // TextModelIO is what [Spec.CheckTextModel] needs to know about a loaded
