@@ -4,7 +4,7 @@ GO    ?= go
 BIN   := bin/itemvec
 GOTEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all setup setup-test setup-gpu build build-worker run test test-short bench lint goldens clean
+.PHONY: all setup setup-test setup-gpu build build-worker run test test-faults test-short bench lint goldens clean
 
 all: build
 
@@ -31,10 +31,15 @@ build-worker:
 run: setup build
 	$(BIN) run
 
-## test: every test, against real redis-server, versitygw and ONNX Runtime
+## test: every test, against real redis-server, versitygw and ONNX Runtime, then the fault-injection suite
 test: setup-test
-	ITEMVEC_REQUIRE_DEPS=1 $(GO) test $(GOTEST_FLAGS) ./...
+	ITEMVEC_REQUIRE_DEPS=1 $(GO) test $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v /workers/faults)
 	ITEMVEC_REQUIRE_DEPS=1 $(GO) test -count=1 -race ./onnx/ ./workers/ ./workers/demo/
+	@$(MAKE) --no-print-directory test-faults
+
+## test-faults: the fault-injection suite (Redis restart, S3 faults, kill -9, bad inputs) with its figures (~4 min)
+test-faults: setup-test
+	@set -o pipefail; ITEMVEC_REQUIRE_DEPS=1 $(GO) test $(GOTEST_FLAGS) -v ./workers/faults/ | grep -E '^(--- |ok|FAIL|panic)|FAULT|_test.go:'
 
 ## test-short: unit tests only; nothing is fetched
 test-short:

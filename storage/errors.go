@@ -46,8 +46,9 @@ const (
 	// CodeRejected: the server refused the request for another reason,
 	// another 4xx or ERR reply (KindBadInput).
 	CodeRejected = "rejected"
-	// CodeUnavailable: connection refused or reset, 5xx, server loading or
-	// read-only, or an unclassified client failure (KindUnavailable).
+	// CodeUnavailable: connection refused or reset, 5xx, a Redis that is
+	// loading, busy, read-only, failing over or resharding, or an
+	// unclassified client failure (KindUnavailable).
 	CodeUnavailable = "unavailable"
 	// CodeThrottled: the server asked us to slow down, SlowDown or 429
 	// (KindUnavailable).
@@ -57,6 +58,13 @@ const (
 	CodeTimeout = "timeout"
 	// CodeCanceled: the caller's context was canceled (KindCanceled).
 	CodeCanceled = "canceled"
+	// CodeOutOfMemory: Redis reached maxmemory and refuses writes, OOM
+	// (KindConfig: an operator must give it memory or free some).
+	CodeOutOfMemory = "out_of_memory"
+	// CodeServerConfig: the Redis server is configured in a way the
+	// contract cannot work with, e.g. an allkeys-* eviction policy
+	// (KindConfig).
+	CodeServerConfig = "server_config"
 )
 
 // codes gives each code its kind and the words its message uses.
@@ -81,6 +89,8 @@ var codes = map[string]struct {
 	CodeThrottled:      {itemvec.KindUnavailable, "throttled by the server, retry later"},
 	CodeTimeout:        {itemvec.KindTimeout, "timed out"},
 	CodeCanceled:       {itemvec.KindCanceled, "canceled"},
+	CodeOutOfMemory:    {itemvec.KindConfig, "Redis is out of memory"},
+	CodeServerConfig:   {itemvec.KindConfig, "Redis server settings do not suit itemvec"},
 }
 
 // newError returns the *itemvec.Error of op for code, of the code's kind.

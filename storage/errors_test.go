@@ -60,6 +60,8 @@ func TestCodes_Kind(t *testing.T) {
 		{CodeThrottled, itemvec.KindUnavailable, true},
 		{CodeTimeout, itemvec.KindTimeout, true},
 		{CodeCanceled, itemvec.KindCanceled, true},
+		{CodeOutOfMemory, itemvec.KindConfig, false},
+		{CodeServerConfig, itemvec.KindConfig, false},
 	}
 	if len(tests) != len(codes) {
 		t.Fatalf("%d codes tested, the package has %d", len(tests), len(codes))

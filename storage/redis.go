@@ -186,8 +186,11 @@ func (s *VectorStore) Current(ctx context.Context) (string, error) {
 // the update stream, and the removal of any failure record. The batch is
 // validated first; an invalid item fails the whole batch with
 // CodeInvalidInput (kind itemvec.KindBadInput) and nothing is written.
-// Like any MULTI/EXEC, the batch is not rolled back if Redis fails one
-// command at run time (e.g. WRONGTYPE on a foreign key).
+// When Redis refuses the whole transaction (EXECABORT: LOADING, OOM,
+// READONLY…), nothing is written and the error is classified by the reply
+// that caused it. When it runs the transaction but refuses the commands of
+// some items (WRONGTYPE on a foreign key), the others are written and the
+// error is a *PartialError naming the refused items.
 func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVector) error {
 	const op = "storage.VectorStore.Publish"
 	if err := checkSpace(op, space); err != nil {
@@ -240,23 +243,108 @@ func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVec
 	if len(writes) == 0 {
 		return nil
 	}
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for _, w := range writes {
+	spans := make([][2]int, len(writes)) // the cmds of writes[i] are cmds[spans[i][0]:spans[i][1]]
+	cmds, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		n := 0
+		for i, w := range writes {
+			start := n
 			p.HSet(ctx, w.key, w.fields...)
+			n++
 			if len(w.absent) > 0 {
 				p.HDel(ctx, w.key, w.absent...)
+				n++
 			}
 			p.XAdd(ctx, &redis.XAddArgs{Stream: StreamKey(space), MaxLen: s.streamMaxLen, Approx: true, Values: w.stream})
 			p.Del(ctx, FailedKey(space, w.id))
 			p.ZRem(ctx, FailedIndexKey(space), w.id)
+			n += 3
+			spans[i] = [2]int{start, n}
 		}
 		return nil
 	})
 	if err != nil {
-		return redisError(op, "itemvec:"+space, err)
+		ids := make([]string, len(writes))
+		for i, w := range writes {
+			ids[i] = w.id
+		}
+		if partial := partialPublish(op, space, ids, spans, cmds, err); partial != nil {
+			s.log.WarnContext(ctx, "Redis refused some item writes", "space", space, "items", len(writes), "refused", len(partial.Items))
+			return partial
+		}
+		return txError(op, "itemvec:"+space, err, cmds)
 	}
 	s.log.DebugContext(ctx, "published item vectors", "space", space, "items", len(writes))
 	return nil
+}
+
+// PartialError is what Publish returns when Redis ran the transaction but
+// refused the commands of some items, e.g. WRONGTYPE because another
+// program wrote a key under itemvec's prefix: every item not in Items was
+// written. (The refused item's update-stream entry may have been written:
+// MULTI/EXEC does not roll back.)
+type PartialError struct {
+	// Items are the items not written, in batch order, each with its
+	// *itemvec.Error.
+	Items []ItemWriteError
+}
+
+// ItemWriteError is one item Publish could not write.
+type ItemWriteError struct {
+	ID  string
+	Err error
+}
+
+func (e *PartialError) Error() string {
+	msg := fmt.Sprintf("Redis refused the writes of %d item(s)", len(e.Items))
+	for i, it := range e.Items {
+		if i == 3 {
+			return msg + "; …"
+		}
+		msg += "; " + it.ID + ": " + it.Err.Error()
+	}
+	return msg
+}
+
+// partialPublish returns the per-item errors of a transaction that EXEC
+// ran with some commands refused, or nil when the whole transaction failed
+// (EXECABORT, a network error, a refused MULTI).
+func partialPublish(op, space string, ids []string, spans [][2]int, cmds []redis.Cmder, err error) *PartialError {
+	if !isReply(err) || redis.IsExecAbortError(err) || len(cmds) != spanEnd(spans) {
+		return nil
+	}
+	// A refused MULTI gives every command the same error; EXEC that ran
+	// has at least one command that succeeded.
+	ran := false
+	for _, c := range cmds {
+		ran = ran || c.Err() == nil
+	}
+	if !ran {
+		return nil
+	}
+	var out []ItemWriteError
+	for i, sp := range spans {
+		for _, c := range cmds[sp[0]:sp[1]] {
+			if cerr := c.Err(); cerr != nil {
+				key := ItemKey(space, ids[i])
+				if args := c.Args(); len(args) > 1 {
+					key = fmt.Sprint(args[1])
+				}
+				out = append(out, ItemWriteError{ID: ids[i], Err: redisError(op, key, cerr)})
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return &PartialError{Items: out}
+}
+
+func spanEnd(spans [][2]int) int {
+	if len(spans) == 0 {
+		return 0
+	}
+	return spans[len(spans)-1][1]
 }
 
 func checkItem(it *ItemVector) error {
@@ -297,7 +385,7 @@ func (s *VectorStore) RecordFailures(ctx context.Context, space string, fails []
 		return nil
 	}
 	now := time.Now()
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	cmds, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for _, f := range fails {
 			at := f.At
 			if at.IsZero() {
@@ -317,7 +405,7 @@ func (s *VectorStore) RecordFailures(ctx context.Context, space string, fails []
 		return nil
 	})
 	if err != nil {
-		return redisError(op, FailedIndexKey(space), err)
+		return txError(op, FailedIndexKey(space), err, cmds)
 	}
 	return nil
 }
@@ -532,38 +620,4 @@ func checkSpace(op, space string) error {
 	}
 	return newError(op, "itemvec:"+space, CodeInvalidInput,
 		fmt.Errorf("space name %q: want 1 to 128 letters, digits, '.', '_' or '-'", space))
-}
-
-// redisError is the error of op for err, a go-redis failure about key.
-func redisError(op, key string, err error) error {
-	return newError(op, key, classifyRedis(err), err)
-}
-
-// classifyRedis maps a go-redis error to a code: server replies by their
-// error prefix, then context and network failures. Anything else is
-// CodeUnavailable.
-func classifyRedis(err error) string {
-	if rerr, ok := errors.AsType[redis.Error](err); ok {
-		prefix, _, _ := strings.Cut(rerr.Error(), " ")
-		switch prefix {
-		case "LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY",
-			"NOREPLICAS", "MOVED", "ASK", "OOM":
-			return CodeUnavailable
-		case "NOAUTH", "WRONGPASS", "NOPERM":
-			return CodeAccessDenied
-		case "WRONGTYPE":
-			return CodeCorruptRecord
-		}
-		if strings.Contains(rerr.Error(), "max number of clients") {
-			return CodeUnavailable
-		}
-		return CodeRejected
-	}
-	if errors.Is(err, redis.ErrPoolTimeout) {
-		return CodeTimeout
-	}
-	if code, ok := classifyTransport(err); ok {
-		return code
-	}
-	return CodeUnavailable
 }

@@ -87,6 +87,10 @@ type Config struct {
 	// RetryDelay maps a retry count to the delay before that retry; nil
 	// means exponential backoff from 2s, capped at 5 minutes.
 	RetryDelay func(n int) time.Duration
+	// SweepInterval is how often the worker accounts for the items of its
+	// queue's archived tasks (Worker.Sweep; default 1 minute; negative
+	// turns the periodic sweep off).
+	SweepInterval time.Duration
 	// PollInterval is how often the server looks for new tasks when idle
 	// and for retries that have come due; zero keeps asynq's defaults (1s
 	// and 5s).
@@ -144,6 +148,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.RetryDelay == nil {
 		c.RetryDelay = backoff
+	}
+	if c.SweepInterval == 0 {
+		c.SweepInterval = DefaultSweepInterval
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

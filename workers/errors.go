@@ -16,6 +16,11 @@ const (
 	StageEncode   = "encode"
 	StageText     = "text"
 	StageFuse     = "fuse"
+	// StagePublish: Redis refused the item's vector.
+	StagePublish = "publish"
+	// StageTask: the task was archived without a result for the item
+	// (written by the sweep of archived tasks).
+	StageTask = "task"
 )
 
 // ItemError is the failure of one item of a task: where it failed and why.
@@ -90,3 +95,18 @@ func (e *RetryError) Error() string {
 // Retryable is always true: asynq retries the task, and on the last
 // attempt archives it with this message.
 func (e *RetryError) Retryable() bool { return true }
+
+// StoreError says Redis could not take a task's results (vectors or
+// failure records) within one attempt, after the worker's own tries: an
+// outage, a restart still loading, a failover. It is retryable and does
+// not count as a failed attempt (asynq's IsFailure): Redis being away is
+// not the items' fault, and the items must not run out of attempts over it.
+type StoreError struct{ Err error }
+
+func (e *StoreError) Error() string {
+	return "Redis did not take the results, the task will run again: " + e.Err.Error()
+}
+func (e *StoreError) Unwrap() error { return e.Err }
+
+// Retryable is always true.
+func (e *StoreError) Retryable() bool { return true }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -33,7 +34,7 @@ type ImageEncoder interface {
 type VectorStore interface {
 	Publish(ctx context.Context, space string, items []storage.ItemVector) error
 	RecordFailures(ctx context.Context, space string, fails []storage.Failure) error
-	Get(ctx context.Context, space string, ids ...string) ([]*storage.ItemVector, error)
+	States(ctx context.Context, space string, ids ...string) ([]storage.ItemState, error)
 }
 
 // pipelineParts are what a pipeline runs: the worker's models, or
@@ -59,7 +60,15 @@ type pipeline struct {
 	log         *slog.Logger
 	now         func() time.Time
 	stats       *Stats
+	// storeRetry are the waits between the tries of a Redis write that
+	// failed transiently, within one attempt of a task.
+	storeRetry []time.Duration
 }
+
+// defaultStoreRetry rides out a Redis restart or failover of a few seconds
+// within one attempt: 0.2 + 0.5 + 1 + 2 + 4 s. A longer outage ends the
+// attempt with a *StoreError, which asynq retries without counting it.
+var defaultStoreRetry = []time.Duration{200 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second}
 
 // newPipeline validates and hashes the fusion spec once and returns a
 // pipeline; cfg has its defaults applied.
@@ -77,6 +86,7 @@ func newPipeline(parts pipelineParts, cfg Config) (*pipeline, error) {
 		log:           cfg.Logger,
 		now:           cfg.Now,
 		stats:         &Stats{},
+		storeRetry:    defaultStoreRetry,
 	}, nil
 }
 
@@ -119,10 +129,14 @@ type Embedding struct {
 	Text TextEmbedding
 }
 
-// Process embeds and publishes items. A bad item never stops the others. The
-// error is non-nil when the task should be retried (some item failed in a
-// retryable way, or publishing failed), or when the last attempt still had
-// such items (a final *RetryError: the task is to be archived).
+// Process embeds and publishes items. A bad item never stops the others.
+// Every item of the task ends published, up to date, recorded as failed,
+// or (on a non-final attempt) in Result.Retry; the error is non-nil when
+// the task should be retried (some item failed in a retryable way), when
+// the last attempt still had such items (a final *RetryError: the task is
+// to be archived, the items are recorded), or when Redis could not take
+// the results (a *StoreError after the tries of p.storeRetry; a
+// non-retryable Redis error once what could be recorded was).
 func (p *pipeline) Process(ctx context.Context, items []Item, at Attempt) (*Result, error) {
 	res := &Result{}
 	work := make([]Item, 0, len(items))
@@ -138,17 +152,18 @@ func (p *pipeline) Process(ctx context.Context, items []Item, at Attempt) (*Resu
 			failed = append(failed, &ItemError{ItemID: it.ID, Stage: StageValidate, Err: errDuplicateID(), unkeyed: true})
 			continue
 		}
+		seen[it.ID] = true
 		if err := ValidateItem(it); err != nil {
 			failed = append(failed, &ItemError{ItemID: it.ID, Stage: StageValidate, Err: err})
 			continue
 		}
-		seen[it.ID] = true
 		hashes[it.ID] = p.contentHash(it)
 		work = append(work, it)
 	}
-	if at.Retry > 0 && len(work) > 0 {
-		work, res.UpToDate = p.skipUpToDate(ctx, work, hashes)
-	}
+	// Every attempt, the first included, skips what Redis already holds:
+	// asynq delivers a task again after a lost worker or a lost reply,
+	// whatever its retry count says.
+	work, res.UpToDate = p.skipUpToDate(ctx, work, hashes)
 
 	embs := make([]*Embedding, len(work))
 	errs := make([]*ItemError, len(work))
@@ -165,51 +180,39 @@ func (p *pipeline) Process(ctx context.Context, items []Item, at Attempt) (*Resu
 	wg.Wait()
 
 	var ready []storage.ItemVector
-	var gaveUp []*ItemError
 	for i, e := range embs {
 		if errs[i] != nil {
-			switch {
-			case !errs[i].Retryable():
-				failed = append(failed, errs[i])
-			case at.last():
-				failed = append(failed, errs[i])
-				gaveUp = append(gaveUp, errs[i])
-			default:
-				res.Retry = append(res.Retry, errs[i])
-			}
+			failed, res.Retry = p.triage(errs[i], at, failed, res.Retry)
 			continue
 		}
 		ready = append(ready, *e.Vector)
 	}
-	if len(ready) > 0 {
-		start := time.Now()
-		err := p.store.Publish(ctx, p.space, ready)
-		p.stats.Publish.add(time.Since(start), len(ready))
-		if err != nil {
-			return res, itemvec.Wrap("workers.publish", fmt.Errorf("publish %d vectors to space %s: %w", len(ready), p.space, err))
-		}
-		for _, v := range ready {
-			res.Published = append(res.Published, v.ID)
-		}
+	published, refused, pubErr := p.publish(ctx, ready)
+	res.Published = published
+	for _, f := range refused {
+		failed, res.Retry = p.triage(f, at, failed, res.Retry)
 	}
-	if len(failed) > 0 {
-		if recs := p.failureRecords(failed, at); len(recs) > 0 {
-			if err := p.store.RecordFailures(ctx, p.space, recs); err != nil {
-				return res, itemvec.Wrap("workers.recordFailures", fmt.Errorf("record %d item failures: %w", len(recs), err))
-			}
-		}
-		res.Failed = failed
-		for _, f := range failed {
-			if itemvec.KindOf(f.Err) == itemvec.KindInternal {
-				p.log.Error("item failed with an unclassified error: this is a bug in itemvec, please report it",
-					"task", at.Task, "item", f.ItemID, "kind", f.Code(), "reason", f.Error())
-				continue
-			}
-			p.log.Warn("item failed", "task", at.Task, "item", f.ItemID, "kind", f.Code(), "reason", f.Error())
-		}
+	if pubErr != nil && itemvec.IsRetryable(pubErr) {
+		// Redis is away: recording failures would fail too. The task comes
+		// back (without counting an attempt) and redoes what is missing.
+		return res, pubErr
+	}
+	if err := p.record(ctx, failed, at); err != nil {
+		return res, err
+	}
+	res.Failed = failed
+	p.logFailures(failed, at)
+	if pubErr != nil {
+		return res, pubErr
 	}
 	if len(res.Retry) > 0 {
 		return res, &RetryError{Items: res.Retry}
+	}
+	var gaveUp []*ItemError
+	for _, f := range failed {
+		if f.Retryable() {
+			gaveUp = append(gaveUp, f)
+		}
 	}
 	if len(gaveUp) > 0 {
 		// Failing the last attempt makes asynq archive the task with the
@@ -217,6 +220,132 @@ func (p *pipeline) Process(ctx context.Context, items []Item, at Attempt) (*Resu
 		return res, &RetryError{Items: gaveUp, Final: true}
 	}
 	return res, nil
+}
+
+// triage files one item failure: recorded now (not retryable, or the last
+// attempt) or retried with the task.
+func (p *pipeline) triage(e *ItemError, at Attempt, failed, retry []*ItemError) ([]*ItemError, []*ItemError) {
+	if e.Retryable() && !at.last() {
+		return failed, append(retry, e)
+	}
+	return append(failed, e), retry
+}
+
+// publish writes ready to Redis, trying again after p.storeRetry waits
+// while the error is transient, and returns the ids written, the items
+// Redis refused one by one (a *storage.PartialError: WRONGTYPE on a
+// foreign key) and the error that stopped the batch, if any: a *StoreError
+// when Redis stayed unavailable, else the non-retryable error, with every
+// unwritten item also in refused so that it gets a failure record.
+func (p *pipeline) publish(ctx context.Context, ready []storage.ItemVector) (published []string, refused []*ItemError, err error) {
+	todo := ready
+	for try := 0; len(todo) > 0; try++ {
+		start := time.Now()
+		err = p.store.Publish(ctx, p.space, todo)
+		p.stats.Publish.add(time.Since(start), len(todo))
+		if partial, ok := errors.AsType[*storage.PartialError](err); ok {
+			bad := make(map[string]bool, len(partial.Items))
+			for _, it := range partial.Items {
+				bad[it.ID] = true
+				refused = append(refused, &ItemError{ItemID: it.ID, Stage: StagePublish, Err: it.Err})
+			}
+			for _, v := range todo {
+				if !bad[v.ID] {
+					published = append(published, v.ID)
+				}
+			}
+			return published, refused, nil
+		}
+		if err == nil {
+			for _, v := range todo {
+				published = append(published, v.ID)
+			}
+			return published, refused, nil
+		}
+		err = itemvec.Wrap("workers.publish", fmt.Errorf("publish %d vectors to space %s: %w", len(todo), p.space, err))
+		if !itemvec.IsRetryable(err) {
+			for _, v := range todo {
+				refused = append(refused, &ItemError{ItemID: v.ID, Stage: StagePublish, Err: err})
+			}
+			return published, refused, err
+		}
+		if try == len(p.storeRetry) || !sleep(ctx, p.storeRetry[try]) {
+			return published, refused, &StoreError{Err: err}
+		}
+		p.log.Warn("Redis did not take the vectors; trying again", "space", p.space, "items", len(todo), "err", err)
+		// The failed EXEC may have run (its reply was lost): never announce
+		// an item twice on the update stream.
+		var done []string
+		todo, done = p.unwritten(ctx, todo)
+		published = append(published, done...)
+	}
+	return published, refused, nil
+}
+
+// unwritten drops from todo the vectors Redis already holds with the same
+// content hash. When it cannot tell, it keeps them all.
+func (p *pipeline) unwritten(ctx context.Context, todo []storage.ItemVector) (rest []storage.ItemVector, done []string) {
+	ids := make([]string, len(todo))
+	for i, v := range todo {
+		ids[i] = v.ID
+	}
+	states, err := p.store.States(ctx, p.space, ids...)
+	if err != nil {
+		return todo, nil
+	}
+	for i, v := range todo {
+		if states[i].ContentHash == v.ContentHash {
+			done = append(done, v.ID)
+			continue
+		}
+		rest = append(rest, v)
+	}
+	return rest, done
+}
+
+// record writes the failure records of failed, trying again while Redis is
+// transiently away; then a *StoreError.
+func (p *pipeline) record(ctx context.Context, failed []*ItemError, at Attempt) error {
+	recs := p.failureRecords(failed, at)
+	if len(recs) == 0 {
+		return nil
+	}
+	for try := 0; ; try++ {
+		err := p.store.RecordFailures(ctx, p.space, recs)
+		if err == nil {
+			return nil
+		}
+		err = itemvec.Wrap("workers.recordFailures", fmt.Errorf("record %d item failures: %w", len(recs), err))
+		if !itemvec.IsRetryable(err) {
+			return err
+		}
+		if try == len(p.storeRetry) || !sleep(ctx, p.storeRetry[try]) {
+			return &StoreError{Err: err}
+		}
+	}
+}
+
+func (p *pipeline) logFailures(failed []*ItemError, at Attempt) {
+	for _, f := range failed {
+		if itemvec.KindOf(f.Err) == itemvec.KindInternal {
+			p.log.Error("item failed with an unclassified error: this is a bug in itemvec, please report it",
+				"task", at.Task, "item", f.ItemID, "kind", f.Code(), "reason", f.Error())
+			continue
+		}
+		p.log.Warn("item failed", "task", at.Task, "item", f.ItemID, "kind", f.Code(), "reason", f.Error())
+	}
+}
+
+// sleep waits d or until ctx ends; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func (p *pipeline) failureRecords(failed []*ItemError, at Attempt) []storage.Failure {
@@ -238,21 +367,25 @@ func (p *pipeline) failureRecords(failed []*ItemError, at Attempt) []storage.Fai
 	return out
 }
 
-// skipUpToDate drops items whose published content hash already matches, so a
-// retried task does not redo the work its earlier attempt finished. A lookup
-// failure is not fatal: the items are simply processed again.
+// skipUpToDate drops items whose published content hash already matches,
+// so a task delivered again does not redo (or re-announce) what an earlier
+// delivery finished. A lookup failure is not fatal: the items are simply
+// processed again.
 func (p *pipeline) skipUpToDate(ctx context.Context, work []Item, hashes map[string]string) (todo []Item, skipped []string) {
+	if len(work) == 0 {
+		return work, nil
+	}
 	ids := make([]string, len(work))
 	for i, it := range work {
 		ids[i] = it.ID
 	}
-	have, err := p.store.Get(ctx, p.space, ids...)
+	states, err := p.store.States(ctx, p.space, ids...)
 	if err != nil {
 		p.log.Warn("cannot check published vectors; processing every item again", "err", err)
 		return work, nil
 	}
 	for i, it := range work {
-		if i < len(have) && have[i] != nil && have[i].ContentHash == hashes[it.ID] {
+		if states[i].ContentHash != "" && states[i].ContentHash == hashes[it.ID] {
 			skipped = append(skipped, it.ID)
 			continue
 		}

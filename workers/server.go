@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -24,23 +25,43 @@ func newServer(rdb redis.UniversalClient, h asynq.Handler, cfg Config) (*asynq.S
 		DelayedTaskCheckInterval: cfg.PollInterval,
 		Logger:                   asynqLogger{log},
 		LogLevel:                 asynq.WarnLevel,
-		RetryDelayFunc: func(n int, _ error, _ *asynq.Task) time.Duration {
+		RetryDelayFunc: func(n int, err error, _ *asynq.Task) time.Duration {
+			if errors.Is(err, asynq.ErrLeaseExpired) {
+				// A lost worker's task has waited for its lease already
+				// (about a minute): run it at once.
+				return 0
+			}
 			return cfg.RetryDelay(n)
 		},
+		// Redis being away is not the task's fault: it comes back without
+		// using up an attempt. A lost worker (asynq's lease expired) does
+		// count, so a task that kills its worker cannot loop for ever.
+		IsFailure: serverIsFailure,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			id, _ := asynq.GetTaskID(ctx)
 			n, _ := asynq.GetRetryCount(ctx)
 			max, _ := asynq.GetMaxRetry(ctx)
-			if n >= max || !itemvec.IsRetryable(err) {
+			_, store := errors.AsType[*StoreError](err)
+			switch {
+			case n >= max || !itemvec.IsRetryable(err):
 				log.Error("task archived", "task", id, "attempts", n+1, "reason", err)
-				return
+			case store:
+				log.Warn("task will run again; this attempt does not count", "task", id, "attempt", n+1, "of", max+1, "reason", err)
+			default:
+				log.Warn("task will be retried", "task", id, "attempt", n+1, "of", max+1, "reason", err)
 			}
-			log.Warn("task will be retried", "task", id, "attempt", n+1, "of", max+1, "reason", err)
 		}),
 	})
 	mux := asynq.NewServeMux()
 	mux.Handle(TypeEmbed, h)
 	return srv, mux
+}
+
+// serverIsFailure is asynq's IsFailure: whether an error uses up an
+// attempt of the task.
+func serverIsFailure(err error) bool {
+	_, store := errors.AsType[*StoreError](err)
+	return !store
 }
 
 // asynqLogger sends asynq's own log lines to slog.

@@ -31,11 +31,14 @@ type Worker struct {
 	store  *storage.VectorStore // nil without Redis
 	srv    *asynq.Server        // nil without Redis
 	mux    *asynq.ServeMux
+	sweep  *sweeper // nil without Redis
 
 	mu       sync.Mutex
 	started  bool
 	stopped  bool
 	shutdown chan struct{} // closed when the server has shut down
+	stopBg   context.CancelFunc
+	bg       sync.WaitGroup // the sweeper
 
 	closeOnce sync.Once
 	closeErr  error
@@ -95,14 +98,18 @@ func assemble(ctx context.Context, cfg Config, parts pipelineParts) (*Worker, er
 	w.pipe = pipe
 	if cfg.Redis != nil {
 		w.srv, w.mux = newServer(cfg.Redis, &handler{pipeline: pipe, log: cfg.Logger}, cfg)
+		w.sweep = &sweeper{insp: asynq.NewInspectorFromRedisClient(cfg.Redis), pipe: pipe, store: w.store, queue: cfg.Queue}
 	}
 	return w, nil
 }
 
-// Start makes the worker's space current when no space is current yet
-// (a running deployment's pointer is only moved by a person, with
-// itemvec vectors promote) and starts taking tasks from the queue. It
-// returns once the server runs.
+// Start checks the Redis settings the contract needs (storage.CheckServer:
+// an eviction policy that may evict any key is refused, other doubtful
+// settings are logged as warnings), makes the worker's space current when
+// no space is current yet (a running deployment's pointer is only moved by
+// a person, with itemvec vectors promote), starts taking tasks from the
+// queue and starts the sweep of archived tasks (every
+// Config.SweepInterval). It returns once the server runs.
 func (w *Worker) Start(ctx context.Context) error {
 	const op = "workers.Worker.Start"
 	if w.srv == nil {
@@ -113,6 +120,13 @@ func (w *Worker) Start(ctx context.Context) error {
 	if w.started {
 		return itemvec.Errorf(itemvec.KindConfig, op, "the worker was started already")
 	}
+	warnings, err := storage.CheckServer(ctx, w.cfg.Redis)
+	if err != nil {
+		return err
+	}
+	for _, msg := range warnings {
+		w.cfg.Logger.Warn(msg)
+	}
 	if err := w.claimCurrent(ctx); err != nil {
 		return err
 	}
@@ -120,6 +134,11 @@ func (w *Worker) Start(ctx context.Context) error {
 		return itemvec.Errorf(itemvec.KindUnavailable, op, "start the task server: %w", err)
 	}
 	w.started = true
+	if w.cfg.SweepInterval > 0 {
+		bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+		w.stopBg = stop
+		w.bg.Go(func() { w.sweep.run(bg, w.cfg.SweepInterval) })
+	}
 	w.cfg.Logger.Info("worker started", "queue", w.cfg.Queue, "concurrency", w.cfg.Concurrency, "space", w.Space(),
 		"image_model", w.ImageModel(), "text_model", w.TextModel(), "device", w.Device(), "max_batch", w.cfg.Models.MaxBatch)
 	return nil
@@ -151,8 +170,12 @@ func (w *Worker) Shutdown(ctx context.Context) error {
 	}
 	if !w.stopped {
 		w.stopped = true
+		if w.stopBg != nil {
+			w.stopBg()
+		}
 		go func() {
 			w.srv.Shutdown()
+			w.bg.Wait()
 			close(w.shutdown)
 		}()
 	}
@@ -186,6 +209,19 @@ func (w *Worker) Close() error {
 // itemvec embed prints it.
 func (w *Worker) Embed(ctx context.Context, it Item) (*Embedding, error) {
 	return w.pipe.embedOne(ctx, it)
+}
+
+// Sweep accounts for the items of the archived tasks of the worker's queue
+// now: each item that has neither a vector of that content nor a failure
+// record gets a failure record saying why the task was archived (kind
+// task_worker_lost when the worker of its last attempt was lost, else
+// task_archived). A started worker does this every Config.SweepInterval;
+// itemvec failures sweep runs it once.
+func (w *Worker) Sweep(ctx context.Context) (SweepResult, error) {
+	if w.sweep == nil {
+		return SweepResult{}, itemvec.Errorf(itemvec.KindConfig, "workers.Worker.Sweep", "this worker has no Redis (Config.Redis)")
+	}
+	return w.sweep.Sweep(ctx)
 }
 
 // claimCurrent points itemvec:current at the worker's space when nothing
