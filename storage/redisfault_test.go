@@ -218,3 +218,41 @@ func kindOf(code string) itemvec.Kind {
 		return itemvec.KindConfig
 	}
 }
+
+// TestPublish_WhileLoading restarts a real redis-server with enough keys to
+// stay in LOADING and publishes at once: the transaction is refused with
+// EXECABORT because of LOADING, which is transient, and nothing is written.
+// Once loaded, the same publish goes through.
+func TestPublish_WhileLoading(t *testing.T) {
+	srv := redistest.StartPersistent(t, 50)
+	ctx := t.Context()
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	if err := redistest.Fill(ctx, rdb, 40_000); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := newStore(rdb)
+	items := []storage.ItemVector{item("a", 1), item("b", 2)}
+	err := s.Publish(ctx, "v1", items)
+	checkError(t, err, itemvec.KindUnavailable, storage.CodeUnavailable)
+	for _, want := range []string{"LOADING", "EXECABORT", "loading its data after a restart"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	err = s.RecordFailures(ctx, "v1", []storage.Failure{{ID: "c", Kind: "decode_corrupt", Reason: "r"}})
+	checkError(t, err, itemvec.KindUnavailable, storage.CodeUnavailable)
+	if d, err := srv.WaitLoaded(ctx); err != nil || d < 200*time.Millisecond {
+		t.Fatalf("LOADING lasted %v (%v): the test did not publish while loading", d, err)
+	}
+	mustPublish(t, s, "v1", items...)
+	if got := mustGet(t, s, "v1", "b"); got == nil {
+		t.Fatal("b not written after loading")
+	}
+}

@@ -80,8 +80,8 @@ func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(sum.Invalid) > 0 {
-		return nil, fmt.Errorf("catalog manifest has %d invalid lines; first: %v", len(sum.Invalid), sum.Invalid[0])
+	if rejected := append(sum.Invalid, sum.DuplicateIDs...); len(rejected) > 0 {
+		return nil, fmt.Errorf("catalog manifest has %d rejected lines; first: %v", len(rejected), rejected[0])
 	}
 	insp := asynq.NewInspectorFromRedisClient(cfg.Redis)
 	if err := waitDrained(ctx, insp, cfg.Queue); err != nil {

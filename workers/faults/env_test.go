@@ -2,18 +2,12 @@ package faults_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -28,124 +22,6 @@ import (
 	"github.com/itemvec/itemvec/workers/demo"
 	"github.com/itemvec/itemvec/workers/demo/catalog"
 )
-
-// persistentRedis is a real redis-server with the append-only file on
-// (appendfsync always) that a test can restart on the same port and data.
-// keyLoadDelay (µs per key, redis' key-load-delay) stretches LOADING.
-type persistentRedis struct {
-	t    *testing.T
-	bin  string
-	dir  string
-	port int
-	args []string
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
-func startRedis(t *testing.T, keyLoadDelay int) *persistentRedis {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		testdeps.Missing(t, "redis-server not found on PATH: run make setup-test")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	r := &persistentRedis{t: t, bin: bin, dir: t.TempDir(), port: port}
-	r.args = []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", r.dir,
-		"--appendonly", "yes", "--appendfsync", "always", "--save", "",
-		"--key-load-delay", strconv.Itoa(keyLoadDelay), "--logfile", filepath.Join(r.dir, "redis.log")}
-	if err := r.start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.kill() })
-	return r
-}
-
-func (r *persistentRedis) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port)) }
-func (r *persistentRedis) url() string  { return "redis://" + r.addr() + "/0" }
-
-// start runs the server and returns once it accepts connections (it may
-// still be LOADING).
-func (r *persistentRedis) start() error {
-	r.cmd = exec.Command(r.bin, r.args...)
-	r.cmd.Dir = r.dir
-	if err := r.cmd.Start(); err != nil {
-		return err
-	}
-	r.done = make(chan struct{})
-	go func() { _ = r.cmd.Wait(); close(r.done) }()
-	probe := redis.NewClient(&redis.Options{Addr: r.addr(), MaxRetries: -1, DialTimeout: time.Second})
-	defer probe.Close()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		err := probe.Ping(context.Background()).Err()
-		if err == nil || strings.HasPrefix(err.Error(), "LOADING") {
-			return nil
-		}
-		select {
-		case <-r.done:
-			log, _ := os.ReadFile(filepath.Join(r.dir, "redis.log"))
-			return fmt.Errorf("redis-server exited: %s", log)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return errors.New("redis-server did not listen within 20s")
-}
-
-// restart shuts the server down (SHUTDOWN: the AOF is complete), starts it
-// again and returns how long it then answered LOADING.
-func (r *persistentRedis) restart(ctx context.Context) (time.Duration, error) {
-	c := redis.NewClient(&redis.Options{Addr: r.addr(), MaxRetries: -1})
-	_ = c.Shutdown(ctx).Err() // the connection drops: no reply
-	c.Close()
-	select {
-	case <-r.done:
-	case <-time.After(20 * time.Second):
-		return 0, errors.New("redis-server did not stop")
-	}
-	if err := r.start(); err != nil {
-		return 0, err
-	}
-	up := time.Now()
-	probe := redis.NewClient(&redis.Options{Addr: r.addr(), MaxRetries: -1})
-	defer probe.Close()
-	for {
-		err := probe.Ping(ctx).Err()
-		if err == nil {
-			return time.Since(up), nil
-		}
-		if !strings.HasPrefix(err.Error(), "LOADING") {
-			return 0, err
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func (r *persistentRedis) kill() {
-	if r.cmd != nil && r.cmd.Process != nil {
-		_ = r.cmd.Process.Kill()
-		<-r.done
-	}
-}
-
-// fill writes n filler keys, so that loading them takes n × keyLoadDelay.
-func fill(ctx context.Context, rdb redis.UniversalClient, n int) error {
-	for i := 0; i < n; i += 1000 {
-		if _, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for j := i; j < min(i+1000, n); j++ {
-				p.Set(ctx, "faults:fill:"+strconv.Itoa(j), "x", 0)
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // job is the sample catalog, rounds times over, in S3.
 type job struct {

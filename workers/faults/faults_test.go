@@ -19,6 +19,7 @@ import (
 
 	"github.com/itemvec/itemvec/fusion"
 	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec/storage/redistest"
 	"github.com/itemvec/itemvec/storage/s3test"
 	"github.com/itemvec/itemvec/workers"
 	"github.com/itemvec/itemvec/workers/faults"
@@ -64,11 +65,11 @@ var dim = fusion.DefaultTextSpec().Dim()
 // LOADING for seconds each time.
 func TestRedisRestartedMidRun(t *testing.T) {
 	needDeps(t)
-	r := startRedis(t, 10)
-	rdb := redis.NewClient(&redis.Options{Addr: r.addr()})
+	r := redistest.StartPersistent(t, 10)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
 	t.Cleanup(func() { rdb.Close() })
 	ctx := t.Context()
-	if err := fill(ctx, rdb, 50_000); err != nil {
+	if err := redistest.Fill(ctx, rdb, 50_000); err != nil {
 		t.Fatal(err)
 	}
 	s3 := s3test.StartVersity(t)
@@ -87,7 +88,7 @@ func TestRedisRestartedMidRun(t *testing.T) {
 		for published(t, rdb, w.Space()) < len(j.items)/share {
 			time.Sleep(20 * time.Millisecond)
 		}
-		d, err := r.restart(ctx)
+		d, err := r.Restart(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +99,24 @@ func TestRedisRestartedMidRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := checkInvariant(t, rdb, w.Space(), dim, j.ids())
-	t.Logf("FAULT redis restarted twice (LOADING %v): %v", loading, c)
+	// A restart is Redis' trouble, not the tasks': it costs no attempt and
+	// archives nothing.
+	insp := asynq.NewInspectorFromRedisClient(rdb)
+	done, err := insp.ListCompletedTasks("restart", asynq.PageSize(1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	retried := 0
+	for _, task := range done {
+		if task.Retried > 0 {
+			retried++
+			t.Errorf("task %s used %d extra attempt(s) over the restart: %s", task.ID, task.Retried, task.LastErr)
+		}
+	}
+	if info, err := insp.GetQueueInfo("restart"); err != nil || info.Archived != 0 {
+		t.Errorf("queue info %+v, %v: tasks were archived over a restart", info, err)
+	}
+	t.Logf("FAULT redis restarted twice (LOADING %v): %v; %d of %d tasks needed an extra attempt", loading, c, retried, len(done))
 	for _, d := range loading {
 		if d < 500*time.Millisecond {
 			t.Errorf("LOADING lasted %v: the restart did not test what it should", d)
@@ -109,8 +127,8 @@ func TestRedisRestartedMidRun(t *testing.T) {
 // TestS3Faults runs a quarter of the S3 GETs into a fault.
 func TestS3Faults(t *testing.T) {
 	needDeps(t)
-	r := startRedis(t, 0)
-	rdb := redis.NewClient(&redis.Options{Addr: r.addr()})
+	r := redistest.StartPersistent(t, 0)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
 	t.Cleanup(func() { rdb.Close() })
 	ctx := t.Context()
 	s3 := s3test.StartVersity(t)
@@ -150,8 +168,8 @@ func TestS3Faults(t *testing.T) {
 // worker takes over once asynq's lease of the killed one's tasks expires.
 func TestWorkerKilled(t *testing.T) {
 	needDeps(t)
-	r := startRedis(t, 0)
-	rdb := redis.NewClient(&redis.Options{Addr: r.addr()})
+	r := redistest.StartPersistent(t, 0)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
 	t.Cleanup(func() { rdb.Close() })
 	ctx := t.Context()
 	s3 := s3test.StartVersity(t)
@@ -161,7 +179,7 @@ func TestWorkerKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	child := exec.Command(os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), childEnv+"=1", "ITEMVEC_FAULTS_REDIS="+r.url(), "ITEMVEC_FAULTS_S3="+s3.Endpoint(),
+	child.Env = append(os.Environ(), childEnv+"=1", "ITEMVEC_FAULTS_REDIS="+r.URL(), "ITEMVEC_FAULTS_S3="+s3.Endpoint(),
 		"ITEMVEC_FAULTS_QUEUE=killed", "AWS_ACCESS_KEY_ID="+creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+creds.SecretAccessKey,
 		"AWS_REGION="+s3.ReaderConfig().Region)
 	child.Stderr = os.Stderr
@@ -228,8 +246,8 @@ func TestWorkerKilled(t *testing.T) {
 // published, the worker keeps working.
 func TestBadInputs(t *testing.T) {
 	needDeps(t)
-	r := startRedis(t, 0)
-	rdb := redis.NewClient(&redis.Options{Addr: r.addr()})
+	r := redistest.StartPersistent(t, 0)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
 	t.Cleanup(func() { rdb.Close() })
 	ctx := t.Context()
 	s3 := s3test.StartVersity(t)
