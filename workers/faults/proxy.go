@@ -31,7 +31,8 @@ const (
 	// gives up), then forwards it.
 	Stall
 	// Truncate forwards the answer's headers, Content-Length included, and
-	// half its body, then drops the connection.
+	// half its body (512 bytes of a body of unknown length), then drops the
+	// connection.
 	Truncate
 	nFaults
 )
@@ -42,8 +43,8 @@ func (f Fault) String() string { return faultNames[f] }
 
 // Config says which requests fail and how.
 type Config struct {
-	// Rate is the share of matching requests that get a fault, each fault
-	// kind (Status500 … Truncate) equally often.
+	// Rate is the share of matching requests that get a fault, each kind
+	// of Kinds equally often.
 	Rate float64
 	// Seed makes the sequence of faults reproducible.
 	Seed uint64
@@ -51,6 +52,8 @@ type Config struct {
 	StallFor time.Duration
 	// Match selects the requests faults apply to; nil means GETs.
 	Match func(*http.Request) bool
+	// Kinds are the faults to choose from; nil means all of them.
+	Kinds []Fault
 }
 
 // Proxy is a reverse proxy in front of an S3 server that injects faults.
@@ -88,8 +91,12 @@ func NewProxy(upstream string, cfg Config) (*Proxy, error) {
 		},
 		Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 64},
 		ModifyResponse: func(resp *http.Response) error {
-			if f, _ := resp.Request.Context().Value(faultKey{}).(Fault); f == Truncate && resp.ContentLength > 1 {
-				resp.Body = &cutBody{r: resp.Body, left: resp.ContentLength / 2}
+			if f, _ := resp.Request.Context().Value(faultKey{}).(Fault); f == Truncate {
+				left := int64(512) // a body of unknown length is cut after 512 bytes
+				if resp.ContentLength > 0 {
+					left = resp.ContentLength / 2
+				}
+				resp.Body = &cutBody{r: resp.Body, left: left}
 			}
 			return nil
 		},
@@ -107,6 +114,11 @@ func (p *Proxy) URL() string { return "http://" + p.ln.Addr().String() }
 func (p *Proxy) SetConfig(cfg Config) {
 	if cfg.StallFor <= 0 {
 		cfg.StallFor = 5 * time.Second
+	}
+	if len(cfg.Kinds) == 0 {
+		for f := Status500; f < nFaults; f++ {
+			cfg.Kinds = append(cfg.Kinds, f)
+		}
 	}
 	if cfg.Match == nil {
 		cfg.Match = func(r *http.Request) bool { return r.Method == http.MethodGet }
@@ -136,7 +148,7 @@ func (p *Proxy) pick(r *http.Request) (Fault, time.Duration) {
 	defer p.mu.Unlock()
 	f := Pass
 	if p.cfg.Match(r) && p.rng.Float64() < p.cfg.Rate {
-		f = Fault(1 + p.rng.IntN(int(nFaults)-1))
+		f = p.cfg.Kinds[p.rng.IntN(len(p.cfg.Kinds))]
 	}
 	p.counts[f]++
 	return f, p.cfg.StallFor
