@@ -87,6 +87,10 @@ type Config struct {
 	// RetryDelay maps a retry count to the delay before that retry; nil
 	// means exponential backoff from 2s, capped at 5 minutes.
 	RetryDelay func(n int) time.Duration
+	// HTTPAddr is where the worker serves /metrics (Prometheus), /healthz
+	// and /readyz, e.g. "127.0.0.1:9464" or ":9464"; empty means no
+	// listener. The command line's default is DefaultHTTPAddr.
+	HTTPAddr string
 	// SweepInterval is how often the worker accounts for the items of its
 	// queue's archived tasks (Worker.Sweep; default 1 minute; negative
 	// turns the periodic sweep off).

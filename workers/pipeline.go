@@ -63,6 +63,7 @@ type pipeline struct {
 	// storeRetry are the waits between the tries of a Redis write that
 	// failed transiently, within one attempt of a task.
 	storeRetry []time.Duration
+	metrics    *metrics
 }
 
 // defaultStoreRetry rides out a Redis restart or failover of a few seconds
@@ -77,7 +78,11 @@ func newPipeline(parts pipelineParts, cfg Config) (*pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	m := newMetrics()
+	stats := &Stats{}
+	m.observeStages(stats)
 	return &pipeline{
+		metrics:       m,
 		pipelineParts: parts,
 		fuser:         fuser,
 		limits:        cfg.Limits,
@@ -85,7 +90,7 @@ func newPipeline(parts pipelineParts, cfg Config) (*pipeline, error) {
 		space:         parts.fusion.Space(),
 		log:           cfg.Logger,
 		now:           cfg.Now,
-		stats:         &Stats{},
+		stats:         stats,
 		storeRetry:    defaultStoreRetry,
 	}, nil
 }
@@ -137,8 +142,13 @@ type Embedding struct {
 // to be archived, the items are recorded), or when Redis could not take
 // the results (a *StoreError after the tries of p.storeRetry; a
 // non-retryable Redis error once what could be recorded was).
-func (p *pipeline) Process(ctx context.Context, items []Item, at Attempt) (*Result, error) {
-	res := &Result{}
+func (p *pipeline) Process(ctx context.Context, items []Item, at Attempt) (res *Result, err error) {
+	p.metrics.inFlight.Add(float64(len(items)))
+	defer func() {
+		p.metrics.inFlight.Sub(float64(len(items)))
+		p.metrics.processed(res)
+	}()
+	res = &Result{}
 	work := make([]Item, 0, len(items))
 	hashes := make(map[string]string, len(items))
 	seen := make(map[string]bool, len(items))

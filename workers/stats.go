@@ -3,6 +3,8 @@ package workers
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // StageStats accumulates the time spent in one pipeline stage. Times are
@@ -12,9 +14,13 @@ type StageStats struct {
 	nanos atomic.Int64
 	calls atomic.Int64
 	items atomic.Int64
+	obs   prometheus.Observer // nil, or the stage's histogram
 }
 
 func (s *StageStats) add(d time.Duration, items int) {
+	if s.obs != nil {
+		s.obs.Observe(d.Seconds())
+	}
 	s.nanos.Add(int64(d))
 	s.calls.Add(1)
 	s.items.Add(int64(items))

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -70,8 +71,25 @@ func (h *handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 			"items", len(p.Items), "published", len(res.Published), "up_to_date", len(res.UpToDate),
 			"failed", len(res.Failed), "retry", len(res.Retry))
 	}
+	h.pipeline.metrics.tasks.WithLabelValues(taskOutcome(err, at)).Inc()
 	if err != nil && !itemvec.IsRetryable(err) {
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
 	return err
+}
+
+// taskOutcome names what asynq does with a task after an attempt that
+// returned err.
+func taskOutcome(err error, at Attempt) string {
+	_, store := errors.AsType[*StoreError](err)
+	switch {
+	case err == nil:
+		return "done"
+	case store && !at.last():
+		return "store_retry"
+	case !itemvec.IsRetryable(err) || at.last():
+		return "archived"
+	default:
+		return "retry"
+	}
 }

@@ -3,6 +3,7 @@ package workers
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sync"
 
 	"github.com/hibiken/asynq"
@@ -25,13 +26,16 @@ import (
 // them, once. The lifecycle is New, then Start (or Run), then Shutdown, then
 // Close; Embed works between New and Close without Start.
 type Worker struct {
-	cfg    Config
-	models *models // nil for a worker assembled from stand-in parts
-	pipe   *pipeline
-	store  *storage.VectorStore // nil without Redis
-	srv    *asynq.Server        // nil without Redis
-	mux    *asynq.ServeMux
-	sweep  *sweeper // nil without Redis
+	cfg          Config
+	models       *models // nil for a worker assembled from stand-in parts
+	pipe         *pipeline
+	store        *storage.VectorStore // nil without Redis
+	srv          *asynq.Server        // nil without Redis
+	mux          *asynq.ServeMux
+	sweep        *sweeper     // nil without Redis
+	http         *http.Server // nil without Config.HTTPAddr
+	httpAddr     string
+	registerOnce sync.Once // the metrics that need a started worker
 
 	mu       sync.Mutex
 	started  bool
@@ -134,6 +138,17 @@ func (w *Worker) Start(ctx context.Context) error {
 		return itemvec.Errorf(itemvec.KindUnavailable, op, "start the task server: %w", err)
 	}
 	w.started = true
+	w.registerOnce.Do(func() {
+		w.pipe.metrics.info(w)
+		w.pipe.metrics.reg.MustRegister(newQueueCollector(w.sweep.insp, w.cfg.Queue))
+	})
+	if w.cfg.HTTPAddr != "" {
+		if err := w.startHTTP(); err != nil {
+			w.srv.Shutdown()
+			w.started = false
+			return err
+		}
+	}
 	if w.cfg.SweepInterval > 0 {
 		bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 		w.stopBg = stop
@@ -176,6 +191,9 @@ func (w *Worker) Shutdown(ctx context.Context) error {
 		go func() {
 			w.srv.Shutdown()
 			w.bg.Wait()
+			if w.http != nil {
+				_ = w.http.Close()
+			}
 			close(w.shutdown)
 		}()
 	}

@@ -114,6 +114,24 @@ func (f *serveFlags) apply(cfg *workers.Config) {
 	cfg.Concurrency, cfg.Queue = f.concurrency, f.queue
 }
 
+// opsFlags are the long-running worker's: its HTTP listener and its grace
+// period on SIGTERM.
+type opsFlags struct {
+	httpAddr        string
+	shutdownTimeout time.Duration
+}
+
+func (f *opsFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.httpAddr, "http-addr", workers.DefaultHTTPAddr,
+		"where to serve /metrics, /healthz and /readyz (\"\" turns the listener off; \":9464\" listens on every interface)")
+	cmd.Flags().DurationVar(&f.shutdownTimeout, "shutdown-timeout", workers.DefaultShutdownTimeout,
+		"on SIGTERM, how long running tasks may finish; tasks still running then go back to the queue")
+}
+
+func (f *opsFlags) apply(cfg *workers.Config) {
+	cfg.HTTPAddr, cfg.ShutdownTimeout = f.httpAddr, f.shutdownTimeout
+}
+
 // taskFlags say how a manifest becomes tasks. batch is the command's
 // default for --batch.
 type taskFlags struct {

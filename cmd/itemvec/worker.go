@@ -12,6 +12,7 @@ func newWorkerCmd() *cobra.Command {
 		sf s3Flags
 		mf modelFlags
 		vf serveFlags
+		of opsFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "worker",
@@ -22,7 +23,12 @@ CUDA) through their micro-batchers, fuses image, text and behaviour features by
 the fusion spec (default v2: MobileNetV2 image + USE Lite text + behaviour), and
 publishes the vectors to Redis (docs/contract.md). Bad items are recorded with
 their reason (itemvec vectors failures); retryable errors retry the task.
-SIGINT/SIGTERM stop taking tasks and finish the running ones.`,
+SIGINT/SIGTERM stop taking tasks and let the running ones finish for
+--shutdown-timeout; tasks still running then go back to the queue (asynq
+requeues them at once, without using an attempt), so nothing is lost.
+
+--http-addr serves /metrics (Prometheus), /healthz (the process serves) and
+/readyz (models loaded and Redis answering; unready while Redis is away).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -37,6 +43,7 @@ SIGINT/SIGTERM stop taking tasks and finish the running ones.`,
 			defer rdb.Close()
 			cfg.Redis, cfg.S3 = rdb, sf.config()
 			vf.apply(&cfg)
+			of.apply(&cfg)
 			w, err := workers.New(ctx, cfg)
 			if err != nil {
 				return err
@@ -49,5 +56,6 @@ SIGINT/SIGTERM stop taking tasks and finish the running ones.`,
 	sf.add(cmd)
 	mf.add(cmd)
 	vf.add(cmd)
+	of.add(cmd)
 	return cmd
 }

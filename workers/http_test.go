@@ -1,0 +1,193 @@
+package workers
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/itemvec/itemvec/storage/redistest"
+)
+
+// TestHTTP_MetricsAndReadiness runs tasks through a started worker on a
+// real redis-server, scrapes /metrics and checks the counters against what
+// Redis holds, then stops Redis and starts it again under /readyz.
+func TestHTTP_MetricsAndReadiness(t *testing.T) {
+	srv := redistest.StartPersistent(t, 0)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	f := newFixture(t, rdb, func(c *Config, _ *pipelineParts) {
+		c.HTTPAddr, c.Queue, c.PollInterval = "127.0.0.1:0", "ops", 50*time.Millisecond
+	})
+	ctx := t.Context()
+	if got := get(t, "http://127.0.0.1:1/healthz"); got.err == nil {
+		t.Fatal("nothing should listen before Start")
+	}
+	if err := f.w.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + f.w.HTTPAddr()
+	if r := get(t, base+"/healthz"); r.status != 200 || r.body != "ok\n" {
+		t.Fatalf("/healthz = %d %q", r.status, r.body)
+	}
+	if r := get(t, base+"/readyz"); r.status != 200 {
+		t.Fatalf("/readyz = %d %q with Redis up", r.status, r.body)
+	}
+
+	client := asynq.NewClientFromRedisClient(rdb)
+	tasks := [][]Item{
+		{item("good-red", "s3://b/red.jpg"), item("missing", "s3://b/nope.jpg")},
+		{item("good-blue", "s3://b/blue.jpg"), item("corrupt", "s3://b/bad.jpg"), item("behaviour-only")},
+	}
+	for _, items := range tasks {
+		task, _, err := NewEmbedTask(items, asynq.Queue("ops"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.EnqueueContext(ctx, task); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insp := asynq.NewInspectorFromRedisClient(rdb)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		info, err := insp.GetQueueInfo("ops")
+		if err == nil && info.Processed == len(tasks) && info.Active == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tasks not done: %+v, %v", info, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	fams := scrape(t, base+"/metrics")
+	want := map[string]float64{
+		`itemvec_items_total{result="published"}`:                  3,
+		`itemvec_items_total{result="failed"}`:                     2,
+		`itemvec_items_total{result="up_to_date"}`:                 0,
+		`itemvec_item_failures_total{kind="fetch_object_missing"}`: 1,
+		`itemvec_item_failures_total{kind="decode_corrupt"}`:       1,
+		`itemvec_tasks_total{outcome="done"}`:                      2,
+		`itemvec_items_in_flight`:                                  0,
+		`itemvec_stage_seconds_count{stage="publish"}`:             2,
+		`itemvec_stage_seconds_count{stage="fetch"}`:               4,
+		`itemvec_worker_info{device="",image_model="` + f.w.ImageModel() + `",queue="ops",space="` + f.w.Space() + `",text_model="` + f.w.TextModel() + `"}`: 1,
+	}
+	for series, v := range want {
+		got, ok := fams[series]
+		if !ok {
+			t.Errorf("/metrics has no %s", series)
+			continue
+		}
+		if got != v {
+			t.Errorf("%s = %v, want %v", series, got, v)
+		}
+	}
+	fails, err := f.store.Failures(ctx, f.w.Space(), 0)
+	if err != nil || len(fails) != 2 {
+		t.Fatalf("Redis holds %d failure records (%v), the counters say 2", len(fails), err)
+	}
+	if _, ok := fams[`itemvec_queue_tasks{queue="ops",state="completed"}`]; !ok {
+		t.Error("/metrics has no queue depth")
+	}
+	if _, ok := fams["process_resident_memory_bytes"]; !ok {
+		t.Error("/metrics has no process metrics")
+	}
+
+	// Redis goes away: unready; it comes back: ready again.
+	if err := srv.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := get(t, base+"/readyz"); r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, "redis") {
+		t.Fatalf("/readyz = %d %q with Redis stopped, want 503 naming redis", r.status, r.body)
+	}
+	if r := get(t, base+"/healthz"); r.status != 200 {
+		t.Errorf("/healthz = %d with Redis stopped: the process still serves", r.status)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.WaitLoaded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for r := get(t, base+"/readyz"); r.status != 200; r = get(t, base+"/readyz") {
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz = %d %q 10s after Redis came back", r.status, r.body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := f.w.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := get(t, base+"/healthz"); r.err == nil {
+		t.Errorf("the listener still serves after Shutdown: %d", r.status)
+	}
+}
+
+type response struct {
+	status int
+	body   string
+	err    error
+}
+
+func get(t *testing.T, url string) response {
+	t.Helper()
+	c := &http.Client{Timeout: 3 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return response{err: err}
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, body: string(b)}
+}
+
+// scrape reads /metrics into "name{label="v",...}" -> value, labels sorted
+// by name as the exposition format writes them.
+func scrape(t *testing.T, url string) map[string]float64 {
+	t.Helper()
+	r := get(t, url)
+	if r.err != nil || r.status != 200 {
+		t.Fatalf("GET %s: %d %v", url, r.status, r.err)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(strings.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for name, fam := range fams {
+		for _, m := range fam.GetMetric() {
+			key := name + labels(m.GetLabel())
+			switch fam.GetType() {
+			case dto.MetricType_COUNTER:
+				out[key] = m.GetCounter().GetValue()
+			case dto.MetricType_GAUGE:
+				out[key] = m.GetGauge().GetValue()
+			case dto.MetricType_HISTOGRAM:
+				out[name+"_count"+labels(m.GetLabel())] = float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	return out
+}
+
+func labels(ls []*dto.LabelPair) string {
+	if len(ls) == 0 {
+		return ""
+	}
+	parts := make([]string, len(ls))
+	for i, l := range ls {
+		parts[i] = l.GetName() + `="` + l.GetValue() + `"`
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
