@@ -15,32 +15,54 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/itemvec/itemvec"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := newRootCmd().ExecuteContext(ctx)
-	if err != nil {
-		var ee exitError
-		if errors.As(err, &ee) {
-			os.Exit(ee.code)
-		}
-		fmt.Fprintln(os.Stderr, "itemvec:", err)
-		os.Exit(1)
-	}
+	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-// exitError ends the process with a code after the command printed its own
-// explanation.
+// execute runs the CLI with args and returns the exit status. The error
+// that ends a command goes to stderr like every log line: as a JSON record
+// under --log-format json, else as "itemvec: <error>".
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if logJSON {
+		slog.New(slog.NewJSONHandler(stderr, nil)).Error("itemvec failed", "err", err.Error(), "kind", itemvec.KindOf(err).String())
+	} else {
+		fmt.Fprintln(stderr, "itemvec:", err)
+	}
+	return 1
+}
+
+// logJSON is set by --log-format json.
+var logJSON bool
+
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
@@ -69,7 +91,7 @@ from a flag.`,
 			if err := applyEnv(cmd); err != nil {
 				return err
 			}
-			return setupLogging(g)
+			return setupLogging(g, cmd.ErrOrStderr())
 		},
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -100,7 +122,7 @@ func applyEnv(cmd *cobra.Command) error {
 	return errors.Join(errs...)
 }
 
-func setupLogging(g globalFlags) error {
+func setupLogging(g globalFlags, w io.Writer) error {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
@@ -109,12 +131,22 @@ func setupLogging(g globalFlags) error {
 	var h slog.Handler
 	switch g.logFormat {
 	case "text":
-		h = slog.NewTextHandler(os.Stderr, opts)
+		h = slog.NewTextHandler(w, opts)
 	case "json":
-		h = slog.NewJSONHandler(os.Stderr, opts)
+		h = slog.NewJSONHandler(w, opts)
 	default:
 		return fmt.Errorf("--log-format must be text or json, not %q", g.logFormat)
 	}
+	logJSON = g.logFormat == "json"
 	slog.SetDefault(slog.New(h))
+	redis.SetLogger(redisLogger{slog.Default()})
 	return nil
+}
+
+// redisLogger sends go-redis's own log lines (pool and connection notices)
+// through slog, so that they follow --log-format.
+type redisLogger struct{ l *slog.Logger }
+
+func (r redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	r.l.WarnContext(ctx, fmt.Sprintf(format, v...), "component", "go-redis")
 }
