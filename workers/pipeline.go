@@ -64,6 +64,7 @@ type pipeline struct {
 	// failed transiently, within one attempt of a task.
 	storeRetry []time.Duration
 	metrics    *metrics
+	repeats    *repeatLog
 }
 
 // defaultStoreRetry rides out a Redis restart or failover of a few seconds
@@ -81,8 +82,13 @@ func newPipeline(parts pipelineParts, cfg Config) (*pipeline, error) {
 	m := newMetrics()
 	stats := &Stats{}
 	m.observeStages(stats)
+	repeats := newRepeatLog(cfg.Logger, m.reg, DefaultRepeatInterval, cfg.Now)
+	if tm, ok := parts.text.(*textModel); ok {
+		tm.warn = repeats.Warn
+	}
 	return &pipeline{
 		metrics:       m,
+		repeats:       repeats,
 		pipelineParts: parts,
 		fuser:         fuser,
 		limits:        cfg.Limits,
@@ -342,7 +348,7 @@ func (p *pipeline) logFailures(failed []*ItemError, at Attempt) {
 				"task", at.Task, "item", f.ItemID, "kind", f.Code(), "reason", f.Error())
 			continue
 		}
-		p.log.Warn("item failed", "task", at.Task, "item", f.ItemID, "kind", f.Code(), "reason", f.Error())
+		p.repeats.Warn("item_failed:"+f.Code(), "item failed", "task", at.Task, "item", f.ItemID, "kind", f.Code(), "reason", f.Error())
 	}
 }
 

@@ -47,6 +47,8 @@ type textModel struct {
 	session   *onnx.TextSession
 	batcher   *onnx.Batcher[extract.Tokens]
 	log       *slog.Logger
+	// warn, when set, aggregates repeated warnings (the worker's repeatLog).
+	warn func(key, msg string, args ...any)
 }
 
 // EmbedText implements TextEncoder.
@@ -69,7 +71,11 @@ func (m *textModel) EmbedText(ctx context.Context, t *Text) (TextEmbedding, erro
 	}
 	if r := e.Tokens.UnknownShare; r >= UnknownTextRatio {
 		e.LeftOut = fmt.Sprintf("the text model does not know %.0f%% of its pieces", 100*r)
-		m.log.Warn("text left out: the text model does not know most of it (English-only model on another language?); configure a multilingual text model for such catalogs",
+		warn := func(_, msg string, args ...any) { m.log.Warn(msg, args...) }
+		if m.warn != nil {
+			warn = m.warn
+		}
+		warn("text_left_out", "text left out: the text model does not know most of it (English-only model on another language?); configure a multilingual text model for such catalogs",
 			"model", m.spec.ID, "unknown_share", fmt.Sprintf("%.2f", r), "text", clip(e.Text, 40))
 		return e, nil
 	}
