@@ -42,10 +42,29 @@ type EnqueueConfig struct {
 	Strict bool
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Progress, when set, is called after each task is enqueued (or found
+	// already enqueued) with the counts so far; itemvec enqueue draws its
+	// progress from it. It must return quickly.
+	Progress func(EnqueueProgress)
 
 	// retryDelays are the waits before each new attempt of a task whose
 	// enqueue failed transiently (default enqueueRetryDelays).
 	retryDelays []time.Duration
+}
+
+// EnqueueProgress is how far an Enqueue has come.
+type EnqueueProgress struct {
+	// Lines read, Items placed in tasks, Tasks new and KnownTasks already
+	// enqueued, DuplicateIDs and Invalid lines rejected so far.
+	Lines, Items, Tasks, KnownTasks, DuplicateIDs, Invalid int
+}
+
+// progress reports sum to cfg.Progress, if set.
+func (c EnqueueConfig) progress(sum *EnqueueSummary) {
+	if c.Progress != nil {
+		c.Progress(EnqueueProgress{Lines: sum.Lines, Items: sum.Items, Tasks: sum.Tasks, KnownTasks: sum.KnownTasks,
+			DuplicateIDs: len(sum.DuplicateIDs), Invalid: len(sum.Invalid)})
+	}
 }
 
 // enqueueRetryDelays: a task whose enqueue fails transiently is tried up to
@@ -354,6 +373,7 @@ func (b *batcher) flush(ctx context.Context) error {
 	b.sum.Items += len(b.items)
 	b.sum.TaskIDs = append(b.sum.TaskIDs, id)
 	b.items = b.items[:0]
+	b.cfg.progress(b.sum)
 	return nil
 }
 

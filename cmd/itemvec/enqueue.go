@@ -71,10 +71,12 @@ A line: {"id":"sku-1","images":["s3://bucket/key.jpg"],
 			}
 			defer rdb.Close()
 			client := asynq.NewClientFromRedisClient(rdb)
+			progress := newEnqueueProgress(cmd.ErrOrStderr())
 			sum, err := workers.Enqueue(cmd.Context(), client, in, workers.EnqueueConfig{
 				Batch: tf.batch, Queue: queue, MaxRetry: tf.maxRetry, DedupWindow: dedupWindow,
-				MaxLineBytes: maxLine, Strict: strict,
+				MaxLineBytes: maxLine, Strict: strict, Progress: progress.update,
 			})
+			progress.done()
 			printEnqueueSummary(cmd.OutOrStdout(), cmd.ErrOrStderr(), sum)
 			if err != nil {
 				// The manifest was refused as a whole (--strict, UTF-16):
