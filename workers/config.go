@@ -91,6 +91,11 @@ type Config struct {
 	// and /readyz, e.g. "127.0.0.1:9464" or ":9464"; empty means no
 	// listener. The command line's default is DefaultHTTPAddr.
 	HTTPAddr string
+	// UI serves asynq's web UI (asynqmon: queues, tasks, archived tasks and
+	// their errors) under /ui/ on the HTTP listener. It is read-only unless
+	// UIWritable is set too (then a user can delete, run or archive tasks
+	// and pause queues).
+	UI, UIWritable bool
 	// SweepInterval is how often the worker accounts for the items of its
 	// queue's archived tasks (Worker.Sweep; default 1 minute; negative
 	// turns the periodic sweep off).

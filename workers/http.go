@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hibiken/asynqmon"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/itemvec/itemvec"
 )
@@ -39,6 +41,13 @@ func (w *Worker) startHTTP() error {
 		}
 		fmt.Fprintln(rw, "ready")
 	})
+	if w.cfg.UI {
+		// asynqmon shares the worker's Redis client; its Close (which would
+		// close that client) is never called.
+		mux.Handle("/ui/", asynqmon.New(asynqmon.Options{
+			RootPath: "/ui", RedisConnOpt: sharedClient{w.cfg.Redis}, ReadOnly: !w.cfg.UIWritable,
+		}))
+	}
 	w.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	w.httpAddr = ln.Addr().String()
 	go func() {
@@ -46,9 +55,14 @@ func (w *Worker) startHTTP() error {
 			w.cfg.Logger.Error("the HTTP listener stopped", "addr", w.httpAddr, "err", err)
 		}
 	}()
-	w.cfg.Logger.Info("serving /metrics, /healthz and /readyz", "addr", w.httpAddr)
+	w.cfg.Logger.Info("serving /metrics, /healthz and /readyz", "addr", w.httpAddr, "ui", w.cfg.UI, "ui_writable", w.cfg.UIWritable)
 	return nil
 }
+
+// sharedClient is an asynq.RedisConnOpt that hands out an existing client.
+type sharedClient struct{ c redis.UniversalClient }
+
+func (s sharedClient) MakeRedisClient() any { return s.c }
 
 // HTTPAddr is the address the worker's HTTP listener is bound to ("" when
 // it has none): Config.HTTPAddr with the port the kernel chose for ":0".

@@ -1,6 +1,7 @@
 package workers
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -190,4 +191,51 @@ func labels(ls []*dto.LabelPair) string {
 		parts[i] = l.GetName() + `="` + l.GetValue() + `"`
 	}
 	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// TestHTTP_UI serves asynqmon under /ui/: its page and API answer, and it
+// refuses changes unless UIWritable.
+func TestHTTP_UI(t *testing.T) {
+	for _, writable := range []bool{false, true} {
+		t.Run(fmt.Sprintf("writable=%v", writable), func(t *testing.T) {
+			rdb := redistest.Start(t).Client()
+			f := newFixture(t, rdb, func(c *Config, _ *pipelineParts) {
+				c.HTTPAddr, c.Queue, c.UI, c.UIWritable = "127.0.0.1:0", "ui", true, writable
+			})
+			ctx := t.Context()
+			task, _, err := NewEmbedTask([]Item{item("x")}, asynq.Queue("held"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := asynq.NewClientFromRedisClient(rdb).EnqueueContext(ctx, task); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.w.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			base := "http://" + f.w.HTTPAddr() + "/ui/"
+			if r := get(t, base); r.status != 200 || !strings.Contains(r.body, "<html") {
+				t.Fatalf("GET /ui/ = %d %.80q", r.status, r.body)
+			}
+			if r := get(t, base+"api/queues"); r.status != 200 || !strings.Contains(r.body, `"held"`) {
+				t.Fatalf("GET /ui/api/queues = %d %.200q", r.status, r.body)
+			}
+			resp, err := http.Post(base+"api/queues/held:pause", "application/json", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			info, err := asynq.NewInspectorFromRedisClient(rdb).GetQueueInfo("held")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if writable != info.Paused || (!writable && resp.StatusCode != http.StatusMethodNotAllowed) {
+				t.Errorf("POST pause: status %d, paused %v; want paused only when writable", resp.StatusCode, info.Paused)
+			}
+			// The UI shares the worker's client: it must still work after.
+			if err := rdb.Ping(ctx).Err(); err != nil {
+				t.Errorf("the worker's Redis client: %v", err)
+			}
+		})
+	}
 }

@@ -119,6 +119,7 @@ func (f *serveFlags) apply(cfg *workers.Config) {
 type opsFlags struct {
 	httpAddr        string
 	shutdownTimeout time.Duration
+	ui, uiWritable  bool
 }
 
 func (f *opsFlags) add(cmd *cobra.Command) {
@@ -126,10 +127,13 @@ func (f *opsFlags) add(cmd *cobra.Command) {
 		"where to serve /metrics, /healthz and /readyz (\"\" turns the listener off; \":9464\" listens on every interface)")
 	cmd.Flags().DurationVar(&f.shutdownTimeout, "shutdown-timeout", workers.DefaultShutdownTimeout,
 		"on SIGTERM, how long running tasks may finish; tasks still running then go back to the queue")
+	cmd.Flags().BoolVar(&f.ui, "ui", false, "serve asynq's web UI (asynqmon) under /ui/ on --http-addr, read-only")
+	cmd.Flags().BoolVar(&f.uiWritable, "ui-writable", false, "let the web UI delete, run and archive tasks and pause queues (with --ui)")
 }
 
 func (f *opsFlags) apply(cfg *workers.Config) {
 	cfg.HTTPAddr, cfg.ShutdownTimeout = f.httpAddr, f.shutdownTimeout
+	cfg.UI, cfg.UIWritable = f.ui, f.uiWritable
 }
 
 // taskFlags say how a manifest becomes tasks. batch is the command's
