@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"text/tabwriter"
@@ -51,7 +50,8 @@ func newQueueCmd() *cobra.Command {
   latency    how long the oldest pending task has waited
   paused     whether the queue is paused
 
---json prints the same as a JSON array, for scripts.`,
+Without --queue every queue is shown; a --queue that has never held a task
+shows zeros. --json prints the same as a JSON array, for scripts.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rdb, err := rf.client()
@@ -60,20 +60,23 @@ func newQueueCmd() *cobra.Command {
 			}
 			defer rdb.Close()
 			insp := asynq.NewInspectorFromRedisClient(rdb)
+			// Listing the queues also says whether Redis answers; a
+			// --queue that nobody has used yet is shown with zeros.
+			known, err := insp.Queues()
+			if err != nil {
+				return itemvec.Errorf(itemvec.KindUnavailable, "itemvec queue", "list queues: %w", err)
+			}
 			names := queues
 			if len(names) == 0 {
-				if names, err = insp.Queues(); err != nil {
-					return itemvec.Errorf(itemvec.KindUnavailable, "itemvec queue", "list queues: %w", err)
-				}
-				slices.Sort(names)
+				names = slices.Sorted(slices.Values(known))
 			}
 			states := []queueState{}
 			for _, name := range names {
-				info, err := insp.GetQueueInfo(name)
-				if errors.Is(err, asynq.ErrQueueNotFound) {
+				if !slices.Contains(known, name) {
 					states = append(states, queueState{Queue: name})
 					continue
 				}
+				info, err := insp.GetQueueInfo(name)
 				if err != nil {
 					return itemvec.Errorf(itemvec.KindUnavailable, "itemvec queue", "queue %s: %w", name, err)
 				}

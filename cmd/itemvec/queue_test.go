@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/storage/redistest"
 )
 
@@ -91,25 +93,60 @@ func TestQueueCommand(t *testing.T) {
 		}
 	}
 
-	out, _, err = run(t, "queue", "--redis", srv.URL(), "--queue", "q1")
+	// The table: a header, then one row per queue with the same numbers.
+	out, _, err = run(t, "queue", "--redis", srv.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 2 || !strings.Contains(lines[0], "pending") || !strings.HasPrefix(strings.TrimSpace(lines[1]), "q1") {
-		t.Fatalf("table for q1:\n%s", out)
+	if len(lines) != 1+len(want) || strings.Join(strings.Fields(lines[0]), " ") !=
+		"queue size pending active scheduled retry archived completed processed today failed today latency paused" {
+		t.Fatalf("table:\n%s", out)
 	}
-	if f := strings.Fields(lines[1]); f[1] != "5" || f[2] != "3" || f[6] != "1" {
-		t.Errorf("q1 row %q: want size 5, pending 3, archived 1", lines[1])
+	for i, w := range want {
+		f := strings.Fields(lines[1+i])
+		if len(f) != 12 || !strings.HasSuffix(f[10], "ms") {
+			t.Fatalf("row %q", lines[1+i])
+		}
+		f[10] = "-" // latency depends on the clock
+		row := fmt.Sprintf("%s %d %d %d %d %d %d %d %d %d - %v", w.Queue, w.Size, w.Pending, w.Active, w.Scheduled,
+			w.Retry, w.Archived, w.Completed, w.ProcessedToday, w.FailedToday, w.Paused)
+		if got := strings.Join(f, " "); got != row {
+			t.Errorf("row %d = %q, want %q", i, got, row)
+		}
 	}
 
+	// --queue picks queues; a queue nobody has used yet shows zeros.
+	out, _, err = run(t, "queue", "--redis", srv.URL(), "--queue", "q2", "--queue", "fresh", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	states = nil
+	if err := json.Unmarshal([]byte(out), &states); err != nil {
+		t.Fatalf("--json output %q: %v", out, err)
+	}
+	if len(states) != 2 || states[0].Queue != "q2" || states[0].Retry != 1 || states[1] != (queueState{Queue: "fresh"}) {
+		t.Errorf("--queue q2 --queue fresh: %+v", states)
+	}
+}
+
+func TestQueueCommandUnreachableRedis(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed := ln.Addr().String()
+	url := "redis://" + ln.Addr().String() + "/0?max_retries=-1"
 	ln.Close()
-	if _, _, err := run(t, "queue", "--redis", "redis://"+closed+"/0?max_retries=-1"); err == nil {
-		t.Error("an unreachable Redis gave no error")
+	for _, args := range [][]string{
+		{"queue", "--redis", url},
+		{"queue", "--redis", url, "--queue", "q1", "--json"},
+	} {
+		out, _, err := run(t, args...)
+		if k := itemvec.KindOf(err); err == nil || k != itemvec.KindUnavailable {
+			t.Errorf("%v: err %v (kind %v), want an unavailable error", args, err, k)
+		}
+		if out != "" {
+			t.Errorf("%v: printed %q before failing", args, out)
+		}
 	}
 }
