@@ -17,6 +17,7 @@ import (
 	"github.com/itemvec/itemvec/internal/testdeps"
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec/storage/redistest"
 	"github.com/itemvec/itemvec/storage/s3test"
 	"github.com/itemvec/itemvec/workers"
 	"github.com/itemvec/itemvec/workers/demo"
@@ -220,4 +221,29 @@ func checkInvariant(t *testing.T, rdb redis.UniversalClient, space string, dim i
 		t.Errorf("published %d + failed %d != enqueued %d", c.Published, c.Failed, c.Enqueued)
 	}
 	return c
+}
+
+// startRedis runs a persistent redis-server (redistest.StartPersistent) and
+// returns it with a client closed at the end of the test.
+func startRedis(t *testing.T, keyLoadDelay int) (*redistest.Persistent, *redis.Client) {
+	t.Helper()
+	r := redistest.StartPersistent(t, keyLoadDelay)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	return r, rdb
+}
+
+// startWorker starts a worker of workerConfig on queue, closed at the end
+// of the test.
+func startWorker(t *testing.T, rdb redis.UniversalClient, s3 storage.S3Config, queue string) *workers.Worker {
+	t.Helper()
+	w, err := workers.New(t.Context(), workerConfig(rdb, s3, queue))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	if err := w.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return w
 }

@@ -9,13 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/itemvec/itemvec/fusion"
 	"github.com/itemvec/itemvec/storage"
@@ -40,7 +38,11 @@ func TestMain(m *testing.M) {
 func runChildWorker() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	rdb := redis.NewClient(&redis.Options{Addr: strings.TrimSuffix(strings.TrimPrefix(os.Getenv("ITEMVEC_FAULTS_REDIS"), "redis://"), "/0")})
+	rdb, err := storage.NewRedisClient(os.Getenv("ITEMVEC_FAULTS_REDIS"))
+	if err != nil {
+		os.Stderr.WriteString(err.Error() + "\n")
+		return 1
+	}
 	defer rdb.Close()
 	cfg := workerConfig(rdb, storage.S3Config{Endpoint: os.Getenv("ITEMVEC_FAULTS_S3"), Region: os.Getenv("AWS_REGION"), PathStyle: true},
 		os.Getenv("ITEMVEC_FAULTS_QUEUE"))
@@ -65,23 +67,14 @@ var dim = fusion.DefaultTextSpec().Dim()
 // LOADING for seconds each time.
 func TestRedisRestartedMidRun(t *testing.T) {
 	needDeps(t)
-	r := redistest.StartPersistent(t, 10)
-	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	r, rdb := startRedis(t, 10)
 	ctx := t.Context()
 	if err := redistest.Fill(ctx, rdb, 50_000); err != nil {
 		t.Fatal(err)
 	}
 	s3 := s3test.StartVersity(t)
 	j := newJob(t, s3, 8)
-	w, err := workers.New(ctx, workerConfig(rdb, s3.ReaderConfig(), "restart"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	if err := w.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	w := startWorker(t, rdb, s3.ReaderConfig(), "restart")
 	enqueue(t, rdb, "restart", j.items)
 	var loading []time.Duration
 	for _, share := range []int{4, 2} { // at 1/4 and 1/2 of the items
@@ -127,9 +120,7 @@ func TestRedisRestartedMidRun(t *testing.T) {
 // TestS3Faults runs a quarter of the S3 GETs into a fault.
 func TestS3Faults(t *testing.T) {
 	needDeps(t)
-	r := redistest.StartPersistent(t, 0)
-	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	_, rdb := startRedis(t, 0)
 	ctx := t.Context()
 	s3 := s3test.StartVersity(t)
 	j := newJob(t, s3, 6)
@@ -141,14 +132,7 @@ func TestS3Faults(t *testing.T) {
 	cfg := s3.ReaderConfig()
 	cfg.Endpoint = proxy.URL()
 	cfg.Timeout = 2 * time.Second // a stall outlasts it
-	w, err := workers.New(ctx, workerConfig(rdb, cfg, "s3faults"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	if err := w.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	w := startWorker(t, rdb, cfg, "s3faults")
 	enqueue(t, rdb, "s3faults", j.items)
 	waitDrained(t, rdb, "s3faults", 4*time.Minute)
 	if _, err := w.Sweep(ctx); err != nil {
@@ -168,9 +152,7 @@ func TestS3Faults(t *testing.T) {
 // worker takes over once asynq's lease of the killed one's tasks expires.
 func TestWorkerKilled(t *testing.T) {
 	needDeps(t)
-	r := redistest.StartPersistent(t, 0)
-	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	r, rdb := startRedis(t, 0)
 	ctx := t.Context()
 	s3 := s3test.StartVersity(t)
 	j := newJob(t, s3, 6)
@@ -206,14 +188,7 @@ func TestWorkerKilled(t *testing.T) {
 		t.Fatal("no task was running when the worker was killed")
 	}
 
-	w, err := workers.New(ctx, workerConfig(rdb, s3.ReaderConfig(), "killed"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	if err := w.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	w := startWorker(t, rdb, s3.ReaderConfig(), "killed")
 	// Recovery: until every task the killed worker held is completed.
 	var recovered time.Duration
 	for _, task := range active {
@@ -246,9 +221,7 @@ func TestWorkerKilled(t *testing.T) {
 // published, the worker keeps working.
 func TestBadInputs(t *testing.T) {
 	needDeps(t)
-	r := redistest.StartPersistent(t, 0)
-	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	_, rdb := startRedis(t, 0)
 	ctx := t.Context()
 	s3 := s3test.StartVersity(t)
 	j := newJob(t, s3, 1)
@@ -290,14 +263,7 @@ func TestBadInputs(t *testing.T) {
 		{workers.Item{ID: "negative-price", Behavior: &fusion.Behavior{Price: -5}}, "fuse_invalid_input"},
 		{workers.Item{ID: "empty-item"}, "validate"},
 	}
-	w, err := workers.New(ctx, workerConfig(rdb, s3.ReaderConfig(), "bad"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	if err := w.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	w := startWorker(t, rdb, s3.ReaderConfig(), "bad")
 	client := asynq.NewClientFromRedisClient(rdb)
 	var ids []string
 	for i, tc := range tests {
