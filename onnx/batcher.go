@@ -86,6 +86,37 @@ type BatcherConfig[In any] struct {
 	Length func(In) int
 	// Logger receives failed batches. Nil means slog.Default().
 	Logger *slog.Logger
+	// Observe, when set, is called after every model call with what it
+	// ran, from the batcher's goroutine: it must be quick and must not
+	// call back into the Batcher. Workers feed their batch-size, fill
+	// and wait histograms from it.
+	Observe func(BatchInfo)
+}
+
+// BatchInfo describes one model call of a [Batcher], for
+// [BatcherConfig.Observe].
+type BatchInfo struct {
+	// Size is the number of inputs run, MaxBatch the most a call may
+	// carry: Size/MaxBatch is how full the batch was.
+	Size, MaxBatch int
+	// Wait is how long the oldest input of the batch waited in the
+	// batcher before the call started: the latency batching added.
+	Wait time.Duration
+	// Run is the time spent in the runner's RunBatch.
+	Run time.Duration
+	// Longest is the greatest Length among the inputs, Lengths their sum;
+	// both 0 without BatcherConfig.Length.
+	Longest, Lengths int
+	// Err is the call's error, nil when it succeeded.
+	Err error
+}
+
+// Fill is Size/MaxBatch.
+func (i BatchInfo) Fill() float64 {
+	if i.MaxBatch <= 0 {
+		return 0
+	}
+	return float64(i.Size) / float64(i.MaxBatch)
 }
 
 // withDefaults returns cfg with its zero fields defaulted, or a

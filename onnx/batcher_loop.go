@@ -178,7 +178,11 @@ func (b *Batcher[In]) dispatch(pending []*request[In]) {
 	}
 	ins := b.ins[:0]
 	lengths, longest := 0, 0
+	oldest := batch[0].arrived
 	for _, req := range batch {
+		if req.arrived.Before(oldest) {
+			oldest = req.arrived
+		}
 		ins = append(ins, req.in)
 		lengths += req.length
 		longest = max(longest, req.length)
@@ -211,6 +215,13 @@ func (b *Batcher[In]) dispatch(pending []*request[In]) {
 		// Full slice expression: a caller appending to its row must not
 		// write into another caller's.
 		req.resp <- result{row: out[i][:dim:dim]}
+	}
+
+	if b.cfg.Observe != nil {
+		b.cfg.Observe(BatchInfo{
+			Size: n, MaxBatch: b.cfg.MaxBatch, Wait: start.Sub(oldest), Run: elapsed,
+			Longest: longest, Lengths: lengths, Err: err,
+		})
 	}
 
 	b.mu.Lock()

@@ -159,6 +159,7 @@ func (r refusingRunner) RunBatch(context.Context, [][]int64) ([][]float32, error
 // batcher holds the oldest input of a batch) and fires only when the test
 // calls fire.
 type fakeClock struct {
+	mu    sync.Mutex
 	now   time.Time
 	armed chan *fakeTimer
 }
@@ -174,7 +175,18 @@ func newFakeClock() *fakeClock {
 	return &fakeClock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), armed: make(chan *fakeTimer, 64)}
 }
 
-func (f *fakeClock) Now() time.Time { return f.now }
+func (f *fakeClock) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+// advance moves the clock forward by d.
+func (f *fakeClock) advance(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = f.now.Add(d)
+}
 
 func (f *fakeClock) NewTimer(d time.Duration) batchTimer {
 	t := &fakeTimer{d: d, c: make(chan time.Time, 1), stopped: make(chan struct{})}
@@ -359,6 +371,50 @@ func TestBatcherFlushesAfterMaxWait(t *testing.T) {
 		}
 		c.echo()
 		wantSubmitRow(t, res, 5, 3)
+	})
+}
+
+// TestBatcherObserve checks what Observe is told of each model call: size,
+// fill, how long the oldest input waited, run time and error.
+func TestBatcherObserve(t *testing.T) {
+	forEachPolicy(t, func(t *testing.T, p policy) {
+		r := newManualRunner()
+		seen := make(chan BatchInfo, 4)
+		b, clock := newTestBatcher(t, r, p, BatcherConfig[[]int64]{
+			MaxBatch: 4, MaxWait: 7 * time.Millisecond,
+			Observe: func(i BatchInfo) { seen <- i },
+		})
+		defer b.Close()
+
+		// One input flushed by its MaxWait: a quarter full, waited 7ms.
+		res := submitAsync(t.Context(), b, input(5, 3))
+		timer := <-clock.armed
+		clock.advance(7 * time.Millisecond)
+		timer.fire()
+		c := <-r.calls
+		clock.advance(2 * time.Millisecond) // the run takes 2ms
+		c.echo()
+		wantSubmitRow(t, res, 5, 3)
+		got := <-seen
+		want := BatchInfo{Size: 1, MaxBatch: 4, Wait: 7 * time.Millisecond, Run: 2 * time.Millisecond}
+		if p.length != nil {
+			want.Longest, want.Lengths = 3, 3
+		}
+		if got != want || got.Fill() != 0.25 {
+			t.Fatalf("Observe got %+v (fill %v), want %+v (fill 0.25)", got, got.Fill(), want)
+		}
+
+		// A failed call is observed with its error.
+		boom := errors.New("boom")
+		res = submitAsync(t.Context(), b, input(6, 2))
+		(<-clock.armed).fire()
+		(<-r.calls).fail(boom)
+		if r := <-res; r.err == nil {
+			t.Fatal("Submit succeeded, want the batch error")
+		}
+		if got := <-seen; got.Size != 1 || !errors.Is(got.Err, boom) {
+			t.Fatalf("Observe got %+v, want size 1 and the run's error", got)
+		}
 	})
 }
 

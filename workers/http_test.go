@@ -2,6 +2,7 @@ package workers
 
 import (
 	"fmt"
+	"github.com/itemvec/itemvec/onnx"
 	"io"
 	"net/http"
 	"strings"
@@ -24,8 +25,19 @@ func TestHTTP_MetricsAndReadiness(t *testing.T) {
 	srv := redistest.StartPersistent(t, 0)
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	f := newFixture(t, rdb, func(c *Config, _ *pipelineParts) {
+	f := newFixture(t, rdb, func(c *Config, parts *pipelineParts) {
 		c.HTTPAddr, c.Queue, c.PollInterval = "127.0.0.1:0", "ops", 50*time.Millisecond
+		// A real micro-batcher in front of the mean encoder, observed the
+		// way New observes the model's.
+		parts.metrics = newMetrics()
+		b, err := onnx.NewBatcher[[]float32](meanRunner{}, onnx.BatcherConfig[[]float32]{
+			MaxBatch: 4, Observe: parts.metrics.observeBatches("image"),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(b.Close)
+		parts.image = b
 	})
 	ctx := t.Context()
 	if got := get(t, "http://127.0.0.1:1/healthz"); got.err == nil {
@@ -80,6 +92,8 @@ func TestHTTP_MetricsAndReadiness(t *testing.T) {
 		`itemvec_items_in_flight`:                                  0,
 		`itemvec_stage_seconds_count{stage="publish"}`:             2,
 		`itemvec_stage_seconds_count{stage="fetch"}`:               4,
+		// Two images reached the model (red, blue): the batches carried 2.
+		`itemvec_batch_size_sum{model="image"}`: 2,
 		`itemvec_worker_info{device="",image_model="` + f.w.ImageModel() + `",queue="ops",space="` + f.w.Space() + `",text_model="` + f.w.TextModel() + `"}`: 1,
 	}
 	for series, v := range want {
@@ -95,6 +109,14 @@ func TestHTTP_MetricsAndReadiness(t *testing.T) {
 	fails, err := f.store.Failures(ctx, f.w.Space(), 0)
 	if err != nil || len(fails) != 2 {
 		t.Fatalf("Redis holds %d failure records (%v), the counters say 2", len(fails), err)
+	}
+	if n := fams[`itemvec_batch_size_count{model="image"}`]; n < 1 || n > 2 ||
+		fams[`itemvec_batch_fill_ratio_count{model="image"}`] != n || fams[`itemvec_batch_wait_seconds_count{model="image"}`] != n {
+		t.Errorf("image batches: size count %v, fill count %v, wait count %v; want the same 1 or 2", n,
+			fams[`itemvec_batch_fill_ratio_count{model="image"}`], fams[`itemvec_batch_wait_seconds_count{model="image"}`])
+	}
+	if fill := fams[`itemvec_batch_fill_ratio_sum{model="image"}`]; fill != 0.5 {
+		t.Errorf("image batch fill sum = %v, want 2 inputs / max batch 4 = 0.5", fill)
 	}
 	if _, ok := fams[`itemvec_queue_tasks{queue="ops",state="completed"}`]; !ok {
 		t.Error("/metrics has no queue depth")
@@ -176,6 +198,7 @@ func scrape(t *testing.T, url string) map[string]float64 {
 				out[key] = m.GetGauge().GetValue()
 			case dto.MetricType_HISTOGRAM:
 				out[name+"_count"+labels(m.GetLabel())] = float64(m.GetHistogram().GetSampleCount())
+				out[name+"_sum"+labels(m.GetLabel())] = m.GetHistogram().GetSampleSum()
 			}
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/itemvec/itemvec/onnx"
 )
 
 // metrics are what a worker serves on /metrics, in a registry of its own.
@@ -19,6 +21,8 @@ type metrics struct {
 	tasks    *prometheus.CounterVec
 	stages   *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+	// Per model ("image", "text"): what each micro-batch carried.
+	batchSize, batchFill, batchWait, batchRun *prometheus.HistogramVec
 }
 
 // Results counted by itemvec_items_total.
@@ -54,9 +58,43 @@ func newMetrics() *metrics {
 			Help: "Items of the tasks this worker is processing now.",
 		}),
 	}
+	m.batchSize = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "itemvec_batch_size",
+		Help:    "Inputs per model call of a micro-batcher, by model (image, text).",
+		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256},
+	}, []string{"model"})
+	m.batchFill = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "itemvec_batch_fill_ratio",
+		Help:    "Inputs per model call divided by --max-batch, by model: near 1 means the model is the bottleneck, low values mean it waits for input.",
+		Buckets: []float64{0.125, 0.25, 0.5, 0.75, 0.9, 1},
+	}, []string{"model"})
+	m.batchWait = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "itemvec_batch_wait_seconds",
+		Help:    "How long the oldest input of each model call waited in the micro-batcher (bounded by --max-wait while batches fill, longer while the model is busy), by model.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	}, []string{"model"})
+	m.batchRun = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "itemvec_batch_run_seconds",
+		Help:    "Time of each model call (ONNX Runtime Run on one micro-batch), by model.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"model"})
+	m.reg.MustRegister(m.batchSize, m.batchFill, m.batchWait, m.batchRun)
 	m.reg.MustRegister(m.items, m.failures, m.tasks, m.stages, m.inFlight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// observeBatches returns the BatcherConfig.Observe function of the
+// micro-batcher of model ("image" or "text").
+func (m *metrics) observeBatches(model string) func(onnx.BatchInfo) {
+	size, fill := m.batchSize.WithLabelValues(model), m.batchFill.WithLabelValues(model)
+	wait, run := m.batchWait.WithLabelValues(model), m.batchRun.WithLabelValues(model)
+	return func(b onnx.BatchInfo) {
+		size.Observe(float64(b.Size))
+		fill.Observe(b.Fill())
+		wait.Observe(b.Wait.Seconds())
+		run.Observe(b.Run.Seconds())
+	}
 }
 
 // observeStages makes the stage counters of s feed the histograms.

@@ -36,7 +36,7 @@ type imageModel struct {
 // model on mc.Device, puts a micro-batcher in front of each, and checks the
 // fusion spec against the models. On failure everything opened is closed
 // again.
-func openModels(ctx context.Context, mc ModelConfig, log *slog.Logger) (_ *models, err error) {
+func openModels(ctx context.Context, mc ModelConfig, log *slog.Logger, met *metrics) (_ *models, err error) {
 	imgSpec, textSpec, fs, err := readSpecs(mc)
 	if err != nil {
 		return nil, err
@@ -66,11 +66,11 @@ func openModels(ctx context.Context, mc ModelConfig, log *slog.Logger) (_ *model
 		}
 	}()
 	sc := onnx.SessionConfig{Device: mc.Device, IntraOpThreads: mc.Threads, Logger: log}
-	if m.image, err = openImageModel(ctx, env, imgSpec, mc, sc, log); err != nil {
+	if m.image, err = openImageModel(ctx, env, imgSpec, mc, sc, log, met.observeBatches("image")); err != nil {
 		return nil, err
 	}
 	if textSpec != nil {
-		if m.text, err = openTextModel(ctx, env, textSpec, mc, sc, log); err != nil {
+		if m.text, err = openTextModel(ctx, env, textSpec, mc, sc, log, met.observeBatches("text")); err != nil {
 			return nil, err
 		}
 	}
@@ -118,7 +118,7 @@ func readSpecs(mc ModelConfig) (img, text *modelspec.Spec, fs *fusion.Spec, err 
 }
 
 // openImageModel starts the session of an image model and its batcher.
-func openImageModel(ctx context.Context, env *onnx.Environment, spec *modelspec.Spec, mc ModelConfig, sc onnx.SessionConfig, log *slog.Logger) (*imageModel, error) {
+func openImageModel(ctx context.Context, env *onnx.Environment, spec *modelspec.Spec, mc ModelConfig, sc onnx.SessionConfig, log *slog.Logger, observe func(onnx.BatchInfo)) (*imageModel, error) {
 	sess, err := onnx.NewSession(ctx, env, spec.ModelPath(mc.Dir), sc)
 	if err != nil {
 		return nil, err
@@ -126,7 +126,9 @@ func openImageModel(ctx context.Context, env *onnx.Environment, spec *modelspec.
 	if err := spec.CheckModel(sess); err != nil {
 		return nil, errors.Join(err, sess.Close())
 	}
-	b, err := onnx.NewBatcher(sess, onnx.BatcherConfig[[]float32]{MaxBatch: mc.MaxBatch, MaxWait: mc.MaxWait, Logger: log})
+	b, err := onnx.NewBatcher(sess, onnx.BatcherConfig[[]float32]{
+		MaxBatch: mc.MaxBatch, MaxWait: mc.MaxWait, Logger: log, Observe: observe,
+	})
 	if err != nil {
 		return nil, errors.Join(err, sess.Close())
 	}
@@ -135,7 +137,7 @@ func openImageModel(ctx context.Context, env *onnx.Environment, spec *modelspec.
 
 // openTextModel loads the tokenizer of a text model, starts its session
 // and a length-aware batcher.
-func openTextModel(ctx context.Context, env *onnx.Environment, spec *modelspec.Spec, mc ModelConfig, sc onnx.SessionConfig, log *slog.Logger) (*textModel, error) {
+func openTextModel(ctx context.Context, env *onnx.Environment, spec *modelspec.Spec, mc ModelConfig, sc onnx.SessionConfig, log *slog.Logger, observe func(onnx.BatchInfo)) (*textModel, error) {
 	tok, err := extract.OpenTokenizer(spec.Text.TextPrep, spec.TokenizerPath(mc.Dir), spec.Text.MaxLength)
 	if err != nil {
 		return nil, itemvec.Wrap("workers.openTextModel", fmt.Errorf("text model %s: %w", spec.ID, err))
@@ -148,7 +150,7 @@ func openTextModel(ctx context.Context, env *onnx.Environment, spec *modelspec.S
 		return nil, errors.Join(err, sess.Close())
 	}
 	b, err := onnx.NewBatcher(tokensRunner{sess}, onnx.BatcherConfig[extract.Tokens]{
-		MaxBatch: mc.MaxBatch, MaxWait: mc.MaxWait, Logger: log,
+		MaxBatch: mc.MaxBatch, MaxWait: mc.MaxWait, Logger: log, Observe: observe,
 		Pick: onnx.PickNearestLength, Length: func(t extract.Tokens) int { return len(t.IDs) },
 	})
 	if err != nil {

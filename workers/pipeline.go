@@ -46,6 +46,7 @@ type pipelineParts struct {
 	text      TextEncoder // nil: no text block
 	store     VectorStore // nil: embedOne only
 	fusion    *fusion.Spec
+	metrics   *metrics // nil: the pipeline makes its own
 }
 
 // pipeline runs items through fetch -> decode+prep -> inference -> fusion
@@ -79,7 +80,10 @@ func newPipeline(parts pipelineParts, cfg Config) (*pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := newMetrics()
+	m := parts.metrics
+	if m == nil {
+		m = newMetrics()
+	}
 	stats := &Stats{}
 	m.observeStages(stats)
 	repeats := newRepeatLog(cfg.Logger, m.reg, DefaultRepeatInterval, cfg.Now)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -72,6 +73,30 @@ func (e *meanEncoder) Submit(ctx context.Context, in []float32) ([]float32, erro
 	out := make([]float32, 1280)
 	for i := range out {
 		out[i] = float32(means[i%3]) + float32(i%7)*0.01
+	}
+	return out, nil
+}
+
+// meanRunner is the mean encoder as an onnx.BatchRunner, for tests that
+// put a real micro-batcher in front of it.
+type meanRunner struct{}
+
+func (meanRunner) Check(in []float32) error {
+	if len(in) == 0 || len(in)%3 != 0 {
+		return fmt.Errorf("want 3 planes, got %d floats", len(in))
+	}
+	return nil
+}
+func (meanRunner) OutputDim() int { return 1280 }
+func (meanRunner) RunBatch(ctx context.Context, ins [][]float32) ([][]float32, error) {
+	var e meanEncoder
+	out := make([][]float32, len(ins))
+	for i, in := range ins {
+		row, err := e.Submit(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = row
 	}
 	return out, nil
 }

@@ -55,7 +55,8 @@ type Worker struct {
 // open.
 func New(ctx context.Context, cfg Config) (*Worker, error) {
 	cfg = cfg.WithDefaults()
-	m, err := openModels(ctx, cfg.Models, cfg.Logger)
+	met := newMetrics()
+	m, err := openModels(ctx, cfg.Models, cfg.Logger, met)
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +64,7 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 		image:     m.image.batcher,
 		imageSpec: m.image.spec.Image.WithDefaults(),
 		fusion:    m.fusion,
+		metrics:   met,
 	}
 	if m.text != nil {
 		parts.text = m.text
