@@ -1,7 +1,8 @@
 # itemvec worker image. Build: docker build -t itemvec .
 # GPU image: docker build --target gpu -t itemvec:gpu .
 FROM golang:1.26-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm libturbojpeg0-dev libjpeg-turbo-progs \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -14,7 +15,7 @@ FROM build AS build-gpu
 RUN make setup-gpu
 
 FROM debian:bookworm-slim AS cpu
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates locales \
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates locales libturbojpeg0 \
     && sed -i 's/^# *en_US.UTF-8/en_US.UTF-8/' /etc/locale.gen && locale-gen && rm -rf /var/lib/apt/lists/*
 ENV LANG=en_US.UTF-8 ITEMVEC_DEPS=/opt/itemvec/deps
 COPY --from=build /src/bin/itemvec-worker /usr/local/bin/itemvec
@@ -27,7 +28,8 @@ CMD ["worker"]
 
 # CUDA 13 runtime + cuDNN: what the ORT 1.29 CUDA provider libraries need.
 FROM nvidia/cuda:13.0.0-cudnn-runtime-ubuntu24.04 AS gpu
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates locales \
+# libturbojpeg: Ubuntu's name for the TurboJPEG library (libturbojpeg.so.0) the decoder links.
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates locales libturbojpeg \
     && locale-gen en_US.UTF-8 && rm -rf /var/lib/apt/lists/*
 ENV LANG=en_US.UTF-8 ITEMVEC_DEPS=/opt/itemvec/deps ITEMVEC_DEVICE=cuda
 COPY --from=build-gpu /src/bin/itemvec-worker /usr/local/bin/itemvec

@@ -4,7 +4,7 @@ GO    ?= go
 BIN   := bin/itemvec
 GOTEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all setup setup-test setup-gpu build build-worker run test test-faults test-short bench lint goldens clean
+.PHONY: all setup setup-test setup-gpu build build-worker run test test-faults test-short test-purego bench bench-ref gpu-check-build gpu-check lint goldens clean
 
 all: build
 
@@ -35,7 +35,13 @@ run: setup build
 test: setup-test
 	ITEMVEC_REQUIRE_DEPS=1 $(GO) test $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v /workers/faults)
 	ITEMVEC_REQUIRE_DEPS=1 $(GO) test -count=1 -race ./onnx/ ./workers/ ./workers/demo/
+	@$(MAKE) --no-print-directory test-purego
 	@$(MAKE) --no-print-directory test-faults
+
+## test-purego: the build without libjpeg-turbo (-tags itemvec_purego: Go's JPEG decoder) and without cgo
+test-purego: setup-test
+	ITEMVEC_REQUIRE_DEPS=1 $(GO) test $(GOTEST_FLAGS) -tags itemvec_purego ./extract/ ./workers/
+	CGO_ENABLED=0 $(GO) test $(GOTEST_FLAGS) ./extract/
 
 ## test-faults: the fault-injection suite (Redis restart, S3 faults, kill -9, bad inputs) with its figures (~4 min)
 test-faults: setup-test
@@ -45,12 +51,30 @@ test-faults: setup-test
 test-short:
 	$(GO) test -short ./...
 
-## bench: raw ORT vs end-to-end throughput and per-stage time; tokenizer vs HF tokenizers
-bench: setup-test build
+## bench: raw ORT vs end-to-end throughput and per-stage time (sample catalog, large photos); decode+prep vs C; tokenizer vs HF tokenizers
+bench: setup-test build bench-ref
 	$(BIN) bench
+	$(BIN) bench --set large
+	$(BIN) bench --prep .deps/catalog/images
+	$(BIN) bench --prep .deps/large
 	cd testdata/tokenizers && npm ci --no-audit --no-fund
 	$(BIN) bench --tokenizer .deps/tokenizers/bert-base-uncased.json
 	ITEMVEC_REQUIRE_DEPS=1 $(GO) test -run '^$$' -bench . -benchtime 20x ./extract/ ./fusion/
+
+## bench-ref: the C reference of decode+prep (libjpeg-turbo scaled decode + box resize) that bench --prep compares with
+bench-ref: .deps/bin/turboref
+.deps/bin/turboref: testdata/bench/turboref.c
+	@mkdir -p .deps/bin
+	cc -O2 -Wall -Wextra -o $@ $< -lturbojpeg -lm
+
+## gpu-check-build: build what gpu-check runs on a GPU host without network (after make setup-gpu)
+gpu-check-build: setup-gpu build
+	$(GO) test -c -o bin/onnx.test ./onnx/
+	$(GO) test -c -o bin/workers.test ./workers/
+
+## gpu-check: CUDA tests + bench --device cuda --max-batch 64|128|256 into gpu-check.txt (GPU host)
+gpu-check:
+	.ci/gpu-check.sh gpu-check.txt
 
 lint:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }

@@ -151,6 +151,34 @@ setup_catalog() {
 	echo "$stamp" >"$dir/.stamp"
 }
 
+# The large photo set itemvec bench --set large runs on: the source photos
+# of 1000 px or more at 1000 and 2000 px, baseline (Go's encoder) and
+# progressive (jpegtran, lossless: the same pixels).
+setup_large() {
+	local dir=$DEPS/large
+	local stamp
+	stamp=$(cat "$ROOT/workers/demo/catalog/large.go" "$ROOT/workers/demo/catalog/images.go" | sha256sum | cut -d' ' -f1)
+	if [[ "$(cat "$dir/.stamp" 2>/dev/null)" == "$stamp" ]]; then
+		return
+	fi
+	command -v jpegtran >/dev/null || apt_install libjpeg-turbo-progs
+	log "writing the large photo set"
+	rm -rf "$dir" && mkdir -p "$dir"
+	"$ROOT/bin/itemvec" catalog large --photos "$DEPS/photos" --out "$dir" >/dev/null
+	local f
+	for f in "$dir"/*.jpg; do
+		jpegtran -progressive -copy all -outfile "${f%.jpg}.progressive.jpg" "$f"
+	done
+	echo "$stamp" >"$dir/.stamp"
+}
+
+# libjpeg-turbo's TurboJPEG API, which extract's cgo decoder links against.
+setup_turbojpeg() {
+	[[ -f /usr/include/turbojpeg.h ]] && return
+	log "installing libturbojpeg0-dev (Debian)"
+	apt_install libturbojpeg0-dev
+}
+
 setup_locale() {
 	if ! locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$'; then
 		log "generating the en_US.UTF-8 locale"
@@ -233,6 +261,7 @@ setup_gpu() {
 source "$ROOT/.ci/setup_use.sh"
 
 runtime() {
+	setup_turbojpeg
 	setup_ort
 	setup_nsfwjs
 	setup_photos
@@ -241,6 +270,7 @@ runtime() {
 	setup_model
 	setup_use
 	setup_catalog
+	setup_large
 }
 
 case "${1:-runtime}" in

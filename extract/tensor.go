@@ -75,7 +75,8 @@ func overWhite(c, a uint8) uint8 {
 
 // PrepareImage turns encoded image bytes into one model input tensor:
 // Validate the spec, DecodeImage within lim, Fit, then Tensor into a new
-// slice of spec.TensorSize() floats. Every error is an [*itemvec.Error]:
+// slice of spec.TensorSize() floats. It is the reference path; a
+// [Preparer] does the same several times faster without allocating. Every error is an [*itemvec.Error]:
 // of kind config for an invalid spec, of kind bad input for the image.
 func PrepareImage(data []byte, spec ImageSpec, lim Limits) ([]float32, error) {
 	spec = spec.WithDefaults()

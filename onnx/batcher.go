@@ -102,8 +102,11 @@ type BatchInfo struct {
 	// Wait is how long the oldest input of the batch waited in the
 	// batcher before the call started: the latency batching added.
 	Wait time.Duration
-	// Run is the time spent in the runner's RunBatch.
-	Run time.Duration
+	// Run is the time spent in the runner's RunBatch, CPU the CPU time
+	// the batcher's thread used in it (for ONNX Runtime: all of the run
+	// with one intra-op thread; the share of ORT's other pool threads is
+	// not included). CPU is 0 where the platform cannot measure it.
+	Run, CPU time.Duration
 	// Longest is the greatest Length among the inputs, Lengths their sum;
 	// both 0 without BatcherConfig.Length.
 	Longest, Lengths int

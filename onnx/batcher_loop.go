@@ -3,8 +3,11 @@ package onnx
 import (
 	"cmp"
 	"context"
+	"runtime"
 	"slices"
 	"sync/atomic"
+
+	"github.com/itemvec/itemvec/internal/cputime"
 )
 
 // This file is the Batcher's goroutine: it takes requests, chooses each
@@ -12,6 +15,9 @@ import (
 
 func (b *Batcher[In]) loop() {
 	defer close(b.done)
+	// One thread for the loop, so that its CPU clock measures the runs.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	var queue []*request[In] // in arrival order
 	for {
 		if len(queue) == 0 {
@@ -189,9 +195,9 @@ func (b *Batcher[In]) dispatch(pending []*request[In]) {
 	}
 
 	ctx, stop := batchContext(batch)
-	start := b.clock.Now()
+	start, cpu := b.clock.Now(), cputime.Thread()
 	out, err := b.r.RunBatch(ctx, ins)
-	elapsed := b.clock.Now().Sub(start)
+	elapsed, cpu := b.clock.Now().Sub(start), cputime.Thread()-cpu
 	stop()
 	clear(ins) // hold no caller's input until the next batch
 	b.ins = ins[:0]
@@ -219,7 +225,7 @@ func (b *Batcher[In]) dispatch(pending []*request[In]) {
 
 	if b.cfg.Observe != nil {
 		b.cfg.Observe(BatchInfo{
-			Size: n, MaxBatch: b.cfg.MaxBatch, Wait: start.Sub(oldest), Run: elapsed,
+			Size: n, MaxBatch: b.cfg.MaxBatch, Wait: start.Sub(oldest), Run: elapsed, CPU: cpu,
 			Longest: longest, Lengths: lengths, Err: err,
 		})
 	}

@@ -31,10 +31,29 @@ type SessionConfig struct {
 	Spin bool
 	// CUDADeviceID is the GPU to use with [DeviceCUDA] or [DeviceAuto].
 	CUDADeviceID int
+	// CUDNNConvAlgoSearch is the CUDA provider's cudnn_conv_algo_search:
+	// "HEURISTIC" (the default here), "EXHAUSTIVE" (ORT's own default: it
+	// benchmarks every convolution algorithm again for each new input
+	// shape, so every new batch size stalls the GPU) or "DEFAULT".
+	CUDNNConvAlgoSearch string
+	// BatchSizes are the batch sizes [Session.RunBatch] runs: a batch of n
+	// inputs is padded with zero inputs up to the smallest listed size
+	// that holds it (the padding rows are computed and dropped), so the
+	// model sees a few fixed shapes. Batches larger than every listed size
+	// run as they are. Nil means [DefaultCUDABatchSizes] on CUDA and no
+	// padding on the CPU, where padding only costs.
+	BatchSizes []int
 	// Logger receives the device choice and the reason for any fallback to
 	// CPU. Nil means slog.Default().
 	Logger *slog.Logger
 }
+
+// DefaultCUDABatchSizes are the fixed batch shapes of a CUDA session.
+var DefaultCUDABatchSizes = []int{1, 2, 4, 8, 16, 32, 64, 128, 256}
+
+// cudnnConvAlgoSearches are the values ORT accepts for
+// cudnn_conv_algo_search.
+var cudnnConvAlgoSearches = []string{"HEURISTIC", "EXHAUSTIVE", "DEFAULT"}
 
 // ORTLibraryName is the file name of the ONNX Runtime library that make
 // setup puts in .deps/ort/.

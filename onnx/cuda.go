@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -33,6 +34,19 @@ func checkCUDAProviders(ortDir string) error {
 	}
 	return fmt.Errorf("CUDA execution provider libraries missing from %s: %s; run make setup-gpu",
 		ortDir, strings.Join(missing, ", "))
+}
+
+// convAlgoSearch returns the cudnn_conv_algo_search value for a
+// SessionConfig's CUDNNConvAlgoSearch: HEURISTIC when empty, the value in
+// upper case when ORT knows it.
+func convAlgoSearch(s string) (string, error) {
+	if s == "" {
+		return "HEURISTIC", nil
+	}
+	if v := strings.ToUpper(s); slices.Contains(cudnnConvAlgoSearches, v) {
+		return v, nil
+	}
+	return "", fmt.Errorf("unknown cudnn_conv_algo_search %q (want one of %s)", s, strings.Join(cudnnConvAlgoSearches, ", "))
 }
 
 // cudaLoadError rewrites an ORT error from enabling or starting the CUDA

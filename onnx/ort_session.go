@@ -125,7 +125,7 @@ func openORT(modelPath string, inputs, outputs []string, cfg SessionConfig, ortD
 		return nil, err
 	}
 	if cuda {
-		if err := appendCUDA(opts, cfg.CUDADeviceID); err != nil {
+		if err := appendCUDA(opts, cfg.CUDADeviceID, cfg.CUDNNConvAlgoSearch); err != nil {
 			return nil, cudaLoadError(err)
 		}
 	}
@@ -162,13 +162,20 @@ func configureThreads(opts *ort.SessionOptions, cfg SessionConfig) error {
 // appendCUDA enables the CUDA execution provider on opts. Setting the
 // provider options is what makes ORT load the provider libraries, so a
 // missing library is reported here with its name.
-func appendCUDA(opts *ort.SessionOptions, deviceID int) error {
+func appendCUDA(opts *ort.SessionOptions, deviceID int, algoSearch string) error {
+	algo, err := convAlgoSearch(algoSearch)
+	if err != nil {
+		return err
+	}
 	cudaOpts, err := ort.NewCUDAProviderOptions()
 	if err != nil {
 		return err
 	}
 	defer func() { _ = cudaOpts.Destroy() }()
-	if err := cudaOpts.Update(map[string]string{"device_id": strconv.Itoa(deviceID)}); err != nil {
+	if err := cudaOpts.Update(map[string]string{
+		"device_id":              strconv.Itoa(deviceID),
+		"cudnn_conv_algo_search": algo,
+	}); err != nil {
 		return err
 	}
 	return opts.AppendExecutionProviderCUDA(cudaOpts)

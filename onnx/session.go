@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -25,6 +27,8 @@ type Session struct {
 	device    Device
 	modelPath string
 	inputs    sync.Pool // *[]float32 batch inputs of RunBatch, reused between batches
+	sizes     []int     // the batch sizes RunBatch pads to, ascending; nil: no padding
+	padded    atomic.Int64
 
 	ortSession
 }
@@ -63,6 +67,7 @@ func newSession(op string, env *Environment, modelPath string, device Device, cf
 	if s.device, err = s.open(op, env, modelPath, []string{io.inputName}, []string{io.outputName}, device, cfg, logger); err != nil {
 		return nil, err
 	}
+	s.sizes = batchSizes(cfg.BatchSizes, s.device, s.maxBatch())
 	logger.Info("onnx: session ready", "model", modelPath, "device", s.device,
 		"input", io.inputName, "input_shape", io.inputShape, "output", io.outputName, "output_dim", io.outputDim)
 	return s, nil
@@ -146,19 +151,24 @@ func (s *Session) RunBatch(ctx context.Context, ins [][]float32) ([][]float32, e
 		}
 	}
 	size, n := s.io.inputSize, len(ins)
+	run := s.padTo(n)
 	buf, _ := s.inputs.Get().(*[]float32)
 	if buf == nil {
 		buf = new([]float32)
 	}
 	defer s.inputs.Put(buf)
-	if cap(*buf) < n*size {
-		*buf = make([]float32, n*size)
+	if cap(*buf) < run*size {
+		*buf = make([]float32, run*size)
 	}
-	input := (*buf)[:n*size]
+	input := (*buf)[:run*size]
 	for i, in := range ins {
 		copy(input[i*size:], in)
 	}
-	out, err := s.Run(ctx, input, n)
+	clear(input[n*size:])
+	if run > n {
+		s.padded.Add(int64(run - n))
+	}
+	out, err := s.Run(ctx, input, run)
 	if err != nil {
 		return nil, err
 	}
@@ -168,6 +178,38 @@ func (s *Session) RunBatch(ctx context.Context, ins [][]float32) ([][]float32, e
 		rows[i] = out[i*dim : (i+1)*dim : (i+1)*dim]
 	}
 	return rows, nil
+}
+
+// padTo is the batch size RunBatch runs n inputs as.
+func (s *Session) padTo(n int) int {
+	if i, _ := slices.BinarySearch(s.sizes, n); i < len(s.sizes) {
+		return s.sizes[i]
+	}
+	return n
+}
+
+// PaddedRows is the number of zero inputs RunBatch has added to reach a
+// fixed batch size (SessionConfig.BatchSizes) since the session opened.
+func (s *Session) PaddedRows() int64 { return s.padded.Load() }
+
+// BatchSizes are the batch sizes RunBatch pads to, ascending; nil when it
+// does not pad.
+func (s *Session) BatchSizes() []int { return slices.Clone(s.sizes) }
+
+// batchSizes is the sorted set of the listed sizes (the device's default
+// when nil) between 1 and maxBatch.
+func batchSizes(listed []int, device Device, maxBatch int) []int {
+	if listed == nil && device == DeviceCUDA {
+		listed = DefaultCUDABatchSizes
+	}
+	var out []int
+	for _, n := range listed {
+		if n >= 1 && n <= maxBatch {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // runBatch wraps input and out in ORT tensors (no copies: ORT reads input

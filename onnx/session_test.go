@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -249,6 +250,70 @@ func TestSessionRunBatch(t *testing.T) {
 	})
 }
 
+// TestSessionRunBatchPads checks that RunBatch pads to the configured batch
+// sizes and returns only the real rows, equal to an unpadded run's.
+func TestSessionRunBatchPads(t *testing.T) {
+	env := testEnv(t)
+	path := writeModel(t, convStandIn(standInK))
+	s, err := NewSession(t.Context(), env, path, SessionConfig{
+		Device: DeviceCPU, IntraOpThreads: 1, Logger: quietLogger(), BatchSizes: []int{8, 4, 4, 0, 1 << 30},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if got := s.BatchSizes(); !slices.Equal(got, []int{4, 8}) {
+		t.Fatalf("BatchSizes() = %v, want [4 8] (sorted, deduplicated, within 1..max batch)", got)
+	}
+	plain := testSession(t, env, path)
+	tests := []struct{ n, runAs int }{{1, 4}, {3, 4}, {4, 4}, {5, 8}, {8, 8}, {9, 9}}
+	var padded int64
+	for _, tt := range tests {
+		if got := s.padTo(tt.n); got != tt.runAs {
+			t.Errorf("padTo(%d) = %d, want %d", tt.n, got, tt.runAs)
+		}
+		ins := make([][]float32, tt.n)
+		for i := range ins {
+			ins[i] = randomInput(uint64(100*tt.n+i), standInItem)
+		}
+		// The pooled buffer holds the previous, larger batch: the padding
+		// must be zeroed, not left over.
+		rows, err := s.RunBatch(t.Context(), ins)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := plain.RunBatch(t.Context(), ins)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != tt.n {
+			t.Fatalf("%d inputs gave %d rows", tt.n, len(rows))
+		}
+		for i := range rows {
+			assertClose(t, rows[i], want[i], 1e-5)
+		}
+		padded += int64(tt.runAs - tt.n)
+	}
+	if got := s.PaddedRows(); got != padded {
+		t.Errorf("PaddedRows() = %d, want %d", got, padded)
+	}
+	if got := plain.BatchSizes(); got != nil {
+		t.Errorf("a CPU session pads to %v by default, want no padding", got)
+	}
+	if got := batchSizes(nil, DeviceCUDA, 64); !slices.Equal(got, []int{1, 2, 4, 8, 16, 32, 64}) {
+		t.Errorf("CUDA default sizes for max batch 64 = %v", got)
+	}
+}
+
+func TestConvAlgoSearch(t *testing.T) {
+	for in, want := range map[string]string{"": "HEURISTIC", "exhaustive": "EXHAUSTIVE", "DEFAULT": "DEFAULT", "fast": ""} {
+		got, err := convAlgoSearch(in)
+		if got != want || (want == "") != (err != nil) {
+			t.Errorf("convAlgoSearch(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
 func TestSessionCheck(t *testing.T) {
 	s := testSession(t, testEnv(t), writeModel(t, convStandIn(standInK)))
 	if err := s.Check(make([]float32, standInItem)); err != nil {
@@ -446,7 +511,7 @@ func TestCUDALoadErrorFromORT(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer opts.Destroy()
-	err = appendCUDA(opts, 0)
+	err = appendCUDA(opts, 0, "")
 	if err == nil {
 		t.Fatal("appendCUDA succeeded without the CUDA provider libraries")
 	}
@@ -506,6 +571,21 @@ func TestSessionCUDA(t *testing.T) {
 			t.Fatalf("batch %d: %v", batch, err)
 		}
 		assertClose(t, got, standInOutput(standInK, input, batch), 1e-3)
+	}
+	// RunBatch pads to the CUDA batch sizes: 3 inputs run as 4.
+	if got := s.BatchSizes(); len(got) == 0 || got[0] != 1 {
+		t.Fatalf("CUDA session pads to %v, want DefaultCUDABatchSizes", got)
+	}
+	ins := [][]float32{randomInput(11, standInItem), randomInput(12, standInItem), randomInput(13, standInItem)}
+	rows, err := s.RunBatch(t.Context(), ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, in := range ins {
+		assertClose(t, rows[i], standInOutput(standInK, in, 1), 1e-3)
+	}
+	if s.PaddedRows() != 1 {
+		t.Errorf("PaddedRows = %d after a batch of 3, want 1", s.PaddedRows())
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -79,8 +80,13 @@ type Config struct {
 	// micro-batchers see up to Concurrency × task size inputs.
 	Concurrency int
 	// ItemParallelism bounds how many items of one task are in flight at
-	// once (default 64).
+	// once (default 64): fetching, waiting for a batch, publishing.
 	ItemParallelism int
+	// DecodeParallelism bounds how many images are decoded and prepared
+	// at once across all tasks: CPU-bound work, so more than the cores
+	// only makes decoders and ONNX Runtime fight over them. Fetches (I/O)
+	// are not counted against it. Default: GOMAXPROCS.
+	DecodeParallelism int
 	// ShutdownTimeout is how long Shutdown waits for running tasks
 	// (default 30s); tasks still running then go back to the queue.
 	ShutdownTimeout time.Duration
@@ -151,6 +157,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.ItemParallelism <= 0 {
 		c.ItemParallelism = DefaultItemParallelism
+	}
+	if c.DecodeParallelism <= 0 {
+		c.DecodeParallelism = runtime.GOMAXPROCS(0)
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout

@@ -2,6 +2,7 @@ package workers
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -23,6 +24,8 @@ type metrics struct {
 	inFlight prometheus.Gauge
 	// Per model ("image", "text"): what each micro-batch carried.
 	batchSize, batchFill, batchWait, batchRun *prometheus.HistogramVec
+	// stats receives the models' CPU time (set by observeStages).
+	stats atomic.Pointer[Stats]
 }
 
 // Results counted by itemvec_items_total.
@@ -90,6 +93,13 @@ func (m *metrics) observeBatches(model string) func(onnx.BatchInfo) {
 	size, fill := m.batchSize.WithLabelValues(model), m.batchFill.WithLabelValues(model)
 	wait, run := m.batchWait.WithLabelValues(model), m.batchRun.WithLabelValues(model)
 	return func(b onnx.BatchInfo) {
+		if s := m.stats.Load(); s != nil {
+			if model == "text" {
+				s.Text.addCPU(b.CPU)
+			} else {
+				s.Inference.addCPU(b.CPU)
+			}
+		}
 		size.Observe(float64(b.Size))
 		fill.Observe(b.Fill())
 		wait.Observe(b.Wait.Seconds())
@@ -99,6 +109,7 @@ func (m *metrics) observeBatches(model string) func(onnx.BatchInfo) {
 
 // observeStages makes the stage counters of s feed the histograms.
 func (m *metrics) observeStages(s *Stats) {
+	m.stats.Store(s)
 	for name, st := range map[string]*StageStats{
 		"fetch": &s.Fetch, "decode": &s.Decode, "inference": &s.Inference,
 		"text": &s.Text, "fusion": &s.Fusion, "publish": &s.Publish,

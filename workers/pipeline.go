@@ -14,6 +14,7 @@ import (
 	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/extract"
 	"github.com/itemvec/itemvec/fusion"
+	"github.com/itemvec/itemvec/internal/cputime"
 	"github.com/itemvec/itemvec/storage"
 )
 
@@ -55,7 +56,9 @@ type pipelineParts struct {
 type pipeline struct {
 	pipelineParts
 	fuser       *fusion.Fuser
-	limits      extract.Limits
+	prep        *extract.Preparer
+	tensors     sync.Pool     // *[]float32 of prep.TensorSize(), reused once Submit returns
+	decodeSlots chan struct{} // bounds concurrent decode+prep to Config.DecodeParallelism
 	parallelism int
 	space       string
 	log         *slog.Logger
@@ -80,6 +83,10 @@ func newPipeline(parts pipelineParts, cfg Config) (*pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	prep, err := extract.NewPreparer(parts.imageSpec, cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
 	m := parts.metrics
 	if m == nil {
 		m = newMetrics()
@@ -95,7 +102,8 @@ func newPipeline(parts pipelineParts, cfg Config) (*pipeline, error) {
 		repeats:       repeats,
 		pipelineParts: parts,
 		fuser:         fuser,
-		limits:        cfg.Limits,
+		prep:          prep,
+		decodeSlots:   make(chan struct{}, max(1, cfg.DecodeParallelism)),
 		parallelism:   cfg.ItemParallelism,
 		space:         parts.fusion.Space(),
 		log:           cfg.Logger,
@@ -423,8 +431,10 @@ func (p *pipeline) embed(ctx context.Context, it Item, hash string) (*Embedding,
 			return nil, ierr
 		}
 		start := time.Now()
-		emb, err := p.image.Submit(ctx, tensor)
+		emb, err := p.image.Submit(ctx, *tensor)
 		p.stats.Inference.add(time.Since(start), 1)
+		// Submit has copied the tensor into its batch (or given up on it).
+		p.tensors.Put(tensor)
 		if err != nil {
 			return nil, &ItemError{ItemID: it.ID, Stage: StageEncode, URI: uri, Err: err}
 		}
@@ -434,14 +444,20 @@ func (p *pipeline) embed(ctx context.Context, it Item, hash string) (*Embedding,
 		start := time.Now()
 		te, err := p.text.EmbedText(ctx, it.Text)
 		p.stats.Text.add(time.Since(start), 1)
+		p.stats.Text.addCPU(te.tokenizeCPU)
 		if err != nil {
 			return nil, &ItemError{ItemID: it.ID, Stage: StageText, Err: err}
 		}
 		e.Text = te
 	}
 	start := time.Now()
-	v, err := p.fuser.Fuse(fusion.Inputs{Image: e.Image, Text: e.Text.Vector, Behavior: it.Behavior})
+	var v *fusion.Vector
+	var err error
+	cpu := cputime.Measure(func() {
+		v, err = p.fuser.Fuse(fusion.Inputs{Image: e.Image, Text: e.Text.Vector, Behavior: it.Behavior})
+	})
 	p.stats.Fusion.add(time.Since(start), 1)
+	p.stats.Fusion.addCPU(cpu)
 	if err != nil {
 		return nil, &ItemError{ItemID: it.ID, Stage: StageFuse, Err: err}
 	}
@@ -474,7 +490,7 @@ func (p *pipeline) embedOne(ctx context.Context, it Item) (*Embedding, error) {
 // prepareFirstImage fetches and prepares the item's images in order and
 // returns the first that works. When none does, the error of the first image
 // is returned, unless a later one failed retryably (then retrying may help).
-func (p *pipeline) prepareFirstImage(ctx context.Context, it Item) ([]float32, string, *ItemError) {
+func (p *pipeline) prepareFirstImage(ctx context.Context, it Item) (*[]float32, string, *ItemError) {
 	var first, retry *ItemError
 	for _, uri := range it.Images {
 		tensor, ierr := p.prepareImage(ctx, it.ID, uri)
@@ -497,17 +513,34 @@ func (p *pipeline) prepareFirstImage(ctx context.Context, it Item) ([]float32, s
 	return nil, "", first
 }
 
-func (p *pipeline) prepareImage(ctx context.Context, id, uri string) ([]float32, *ItemError) {
+// prepareImage fetches one image and prepares its tensor, in a buffer from
+// p.tensors that the caller puts back. Fetches run as many at once as
+// items are in flight; decode+prep, which is CPU-bound, waits for one of
+// p.decodeSlots.
+func (p *pipeline) prepareImage(ctx context.Context, id, uri string) (*[]float32, *ItemError) {
 	start := time.Now()
 	data, err := p.objects.Get(ctx, uri)
 	p.stats.Fetch.add(time.Since(start), 1)
 	if err != nil {
 		return nil, &ItemError{ItemID: id, Stage: StageFetch, URI: uri, Err: err}
 	}
+	select {
+	case p.decodeSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, &ItemError{ItemID: id, Stage: StageDecode, URI: uri, Err: ctx.Err()}
+	}
+	tensor, _ := p.tensors.Get().(*[]float32)
+	if tensor == nil {
+		t := make([]float32, p.prep.TensorSize())
+		tensor = &t
+	}
 	start = time.Now()
-	tensor, err := extract.PrepareImage(data, p.imageSpec, p.limits)
+	cpu := cputime.Measure(func() { err = p.prep.Prepare(data, *tensor) })
 	p.stats.Decode.add(time.Since(start), 1)
+	p.stats.Decode.addCPU(cpu)
+	<-p.decodeSlots
 	if err != nil {
+		p.tensors.Put(tensor)
 		return nil, &ItemError{ItemID: id, Stage: StageDecode, URI: uri, Err: err}
 	}
 	return tensor, nil

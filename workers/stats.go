@@ -12,6 +12,7 @@ import (
 // time.
 type StageStats struct {
 	nanos atomic.Int64
+	cpu   atomic.Int64
 	calls atomic.Int64
 	items atomic.Int64
 	obs   prometheus.Observer // nil, or the stage's histogram
@@ -24,6 +25,25 @@ func (s *StageStats) add(d time.Duration, items int) {
 	s.nanos.Add(int64(d))
 	s.calls.Add(1)
 	s.items.Add(int64(items))
+}
+
+// addCPU counts CPU time spent in the stage.
+func (s *StageStats) addCPU(d time.Duration) { s.cpu.Add(int64(d)) }
+
+// CPU is the CPU time measured in the stage: decode+prep and fusion on the
+// thread that ran them; text the tokenizer's and, with inference, the
+// model's on the thread that called ONNX Runtime (all of it with one
+// intra-op thread; ORT's pool threads are not counted). Fetch and publish,
+// which wait on the network, are not measured (0).
+func (s *StageStats) CPU() time.Duration { return time.Duration(s.cpu.Load()) }
+
+// CPUPerItem is the mean CPU time per item.
+func (s *StageStats) CPUPerItem() time.Duration {
+	n := s.items.Load()
+	if n == 0 {
+		return 0
+	}
+	return time.Duration(s.cpu.Load() / n)
 }
 
 // Total is the summed duration of every call.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/itemvec/itemvec/extract"
+	"github.com/itemvec/itemvec/internal/cputime"
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/workers/modelspec"
 )
@@ -31,6 +33,8 @@ type TextEmbedding struct {
 	Vector []float32
 	// LeftOut says why a non-empty text was not embedded, or "".
 	LeftOut string
+
+	tokenizeCPU time.Duration // for the text stage's CPU figure
 }
 
 // UnknownTextRatio is the share of unknown pieces at or above which a text
@@ -62,7 +66,8 @@ func (m *textModel) EmbedText(ctx context.Context, t *Text) (TextEmbedding, erro
 		return e, nil
 	}
 	var err error
-	if e.Tokens, err = m.tokenizer.Tokenize(e.Text); err != nil {
+	e.tokenizeCPU = cputime.Measure(func() { e.Tokens, err = m.tokenizer.Tokenize(e.Text) })
+	if err != nil {
 		return e, err
 	}
 	if len(e.Tokens.IDs) == 0 {

@@ -21,6 +21,8 @@ func newBenchCmd() *cobra.Command {
 		rawFor  time.Duration
 		tokPath string
 		corpus  string
+		prepDir string
+		set     string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -43,6 +45,9 @@ with the ratio.`,
 			if tokPath != "" {
 				return benchTokenizer(cmd.OutOrStdout(), tokPath, corpus, rawFor)
 			}
+			if prepDir != "" {
+				return benchPrep(cmd.OutOrStdout(), prepDir, rawFor)
+			}
 			ctx := cmd.Context()
 			env, w, done, err := df.start(ctx)
 			if err != nil {
@@ -64,8 +69,19 @@ with the ratio.`,
 				}
 			}
 			job := df.job(env)
-			job.ExtraItems = demo.Replicate(env.Catalog.Items, rounds)
-			slog.Info("benchmark: end-to-end", "items", len(env.Catalog.Items)*rounds)
+			switch set {
+			case "catalog":
+				job.ExtraItems = demo.Replicate(env.Catalog.Items, rounds)
+				b.Set = "sample catalog"
+			case "large":
+				if job.ExtraItems, job.ExtraObjects, err = demo.LargeSet(env.Catalog, demo.DefaultLargeDir(), rounds); err != nil {
+					return err
+				}
+				b.Set = fmt.Sprintf("large photos (%d, 1000–2000 px) + catalog", len(job.ExtraObjects))
+			default:
+				return fmt.Errorf("--set %q: want catalog or large", set)
+			}
+			slog.Info("benchmark: end-to-end", "set", set, "items", len(env.Catalog.Items)+len(job.ExtraItems))
 			if b.Job, err = demo.RunJob(ctx, w, job); err != nil {
 				return err
 			}
@@ -77,9 +93,11 @@ with the ratio.`,
 		},
 	}
 	df.add(cmd)
-	cmd.Flags().IntVar(&rounds, "rounds", 4, "run the sample catalog this many times (distinct ids)")
+	cmd.Flags().IntVar(&rounds, "rounds", 4, "run the sample catalog (or the large photo set) this many times (distinct ids)")
+	cmd.Flags().StringVar(&set, "set", "catalog", "images of the end-to-end run: catalog (the sample catalog, ~650 px) or large (.deps/large: 1000 and 2000 px, baseline and progressive, plus the catalog once)")
 	cmd.Flags().DurationVar(&rawFor, "raw-for", 5*time.Second, "measure raw inference (or the tokenizer) for at least this long")
 	cmd.Flags().StringVar(&tokPath, "tokenizer", "", "benchmark this tokenizer.json instead of the pipeline")
+	cmd.Flags().StringVar(&prepDir, "prep", "", "time decode+prep alone over every image in this folder (one goroutine), against the previous path and the C reference")
 	cmd.Flags().StringVar(&corpus, "corpus", "", "with --tokenizer: JSON-lines corpus (default testdata/tokenizers/corpus.jsonl)")
 	return cmd
 }

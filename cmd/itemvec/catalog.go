@@ -33,6 +33,25 @@ func newCatalogCmd() *cobra.Command {
 	for _, f := range []string{"photos", "texts", "out"} {
 		_ = prepare.MarkFlagRequired(f)
 	}
-	cmd.AddCommand(prepare)
+	var photos, out string
+	large := &cobra.Command{
+		Use:   "large --photos DIR --out DIR",
+		Short: "Write the large photo set (1000 and 2000 px JPEGs) itemvec bench --set large runs on",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			files, err := catalog.PrepareLarge(photos, out)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d large photos in %s\n", len(files), out)
+			return nil
+		},
+	}
+	large.Flags().StringVar(&photos, "photos", "", "folder of source photos (make setup: .deps/photos)")
+	large.Flags().StringVar(&out, "out", "", "output folder")
+	for _, f := range []string{"photos", "out"} {
+		_ = large.MarkFlagRequired(f)
+	}
+	cmd.AddCommand(prepare, large)
 	return cmd
 }

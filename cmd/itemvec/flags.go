@@ -101,17 +101,19 @@ func (f *modelFlags) config() (workers.Config, error) {
 
 // serveFlags say how a worker serves tasks.
 type serveFlags struct {
-	concurrency int
-	queue       string
+	concurrency       int
+	decodeParallelism int
+	queue             string
 }
 
 func (f *serveFlags) add(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.concurrency, "concurrency", workers.DefaultConcurrency, "tasks processed at once")
+	cmd.Flags().IntVar(&f.decodeParallelism, "decode-parallelism", 0, "images decoded and prepared at once, across tasks (0 = one per CPU; fetches are not counted)")
 	cmd.Flags().StringVar(&f.queue, "queue", workers.DefaultQueue, "asynq queue to serve")
 }
 
 func (f *serveFlags) apply(cfg *workers.Config) {
-	cfg.Concurrency, cfg.Queue = f.concurrency, f.queue
+	cfg.Concurrency, cfg.DecodeParallelism, cfg.Queue = f.concurrency, f.decodeParallelism, f.queue
 }
 
 // opsFlags are the long-running worker's: its HTTP listener and its grace

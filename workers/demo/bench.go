@@ -3,6 +3,7 @@ package demo
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"time"
 
 	"github.com/itemvec/itemvec/workers"
@@ -14,8 +15,9 @@ type Bench struct {
 	Image *workers.ModelBench
 	Text  *workers.ModelBench // nil without a text model
 	Job   *Report
-	// Threads and Device describe how the models ran.
-	Threads, Device string
+	// Threads and Device describe how the models ran; Set the images of
+	// the end-to-end run.
+	Threads, Device, Set string
 }
 
 // Limit is the raw items/s the models allow: the image model's rate, or
@@ -41,13 +43,14 @@ func (b *Bench) Print(w io.Writer) {
 			b.Text.PerSecond, b.Text.Batches, b.Text.Elapsed.Round(time.Millisecond))
 		fmt.Fprintf(w, "  raw limit, both models per item           : %8.1f items/s\n", limit)
 	}
-	fmt.Fprintf(w, "  end-to-end pipeline, sample catalog      : %8.1f items/s (%d items in %s)\n",
-		e2e, job.Published, job.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "  end-to-end pipeline                      : %8.1f items/s (%d items in %s; %s)\n",
+		e2e, job.Published, job.Elapsed.Round(time.Millisecond), b.Set)
 	if limit > 0 {
 		fmt.Fprintf(w, "  ratio end-to-end / raw limit             : %8.3f\n", e2e/limit)
 	}
 	s := job.Stats
-	fmt.Fprintf(w, "  per stage (summed over concurrent work; mean per item):\n")
+	fmt.Fprintf(w, "  per stage, mean per item (wall: summed over concurrent items, includes waiting; cpu: the stage's own thread):\n")
+	var measured time.Duration
 	for _, st := range []struct {
 		name string
 		s    *workers.StageStats
@@ -59,7 +62,22 @@ func (b *Bench) Print(w io.Writer) {
 		{"fusion", &s.Fusion},
 		{"publish (Redis pipeline)", &s.Publish},
 	} {
-		fmt.Fprintf(w, "    %-30s %10s total %12s  per item %10s\n", st.name,
-			fmt.Sprintf("%d items", st.s.Items()), st.s.Total().Round(time.Microsecond), st.s.PerItem().Round(time.Microsecond))
+		fmt.Fprintf(w, "    %-30s %10s  wall %10s  cpu %10s\n", st.name,
+			fmt.Sprintf("%d items", st.s.Items()), st.s.PerItem().Round(time.Microsecond), cpuText(st.s))
+		measured += st.s.CPU()
 	}
+	if job.CPU > 0 {
+		fmt.Fprintf(w, "  process CPU during the run: %.2f core-s in %.2f s wall (%.2f of %d cores busy); %.2f core-s (%.0f%%) in the stages' cpu above,\n",
+			job.CPU.Seconds(), job.Elapsed.Seconds(), job.CPU.Seconds()/job.Elapsed.Seconds(), runtime.NumCPU(),
+			measured.Seconds(), 100*measured.Seconds()/job.CPU.Seconds())
+		fmt.Fprintf(w, "    the rest in ONNX Runtime's other intra-op threads, the in-process S3 and Redis servers, asynq and Go's runtime\n")
+	}
+}
+
+// cpuText is a stage's CPU time per item, or "-" where it is not measured.
+func cpuText(s *workers.StageStats) string {
+	if s.CPU() == 0 {
+		return "-"
+	}
+	return s.CPUPerItem().Round(time.Microsecond).String()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/itemvec/itemvec"
+	"github.com/itemvec/itemvec/internal/cputime"
 	"github.com/itemvec/itemvec/storage"
 	"github.com/itemvec/itemvec/workers"
 	"github.com/itemvec/itemvec/workers/demo/catalog"
@@ -72,7 +73,7 @@ func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
 		return nil, err
 	}
 	defer w.Shutdown(context.WithoutCancel(ctx))
-	start := time.Now()
+	start, cpu := time.Now(), cputime.Process()
 	client := asynq.NewClientFromRedisClient(cfg.Redis)
 	sum, err := workers.Enqueue(ctx, client, manifest, workers.EnqueueConfig{
 		Batch: job.Batch, Queue: cfg.Queue, MaxRetry: job.MaxRetry, Logger: cfg.Logger,
@@ -87,14 +88,14 @@ func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
 	if err := waitDrained(ctx, insp, cfg.Queue); err != nil {
 		return nil, err
 	}
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), cputime.Process()-cpu
 	if err := w.Shutdown(ctx); err != nil {
 		return nil, err
 	}
 
 	space := w.Space()
 	store := storage.NewVectorStore(cfg.Redis, storage.StoreConfig{Logger: cfg.Logger})
-	rep := &Report{Space: space, Items: sum.Items, Elapsed: elapsed, Titles: titles,
+	rep := &Report{Space: space, Items: sum.Items, Elapsed: elapsed, CPU: cpu, Titles: titles,
 		Vectors: map[string]*storage.ItemVector{}, Stats: w.Stats(), Catalog: cat}
 	err = store.ScanItems(ctx, space, func(v *storage.ItemVector) error {
 		rep.Vectors[v.ID] = v
@@ -191,3 +192,40 @@ func RetryDelay(int) time.Duration { return 200 * time.Millisecond }
 // DefaultCatalogDir is the catalog folder of the setup folder, where make
 // setup writes the sample catalog.
 func DefaultCatalogDir() string { return filepath.Join(itemvec.DepsDir(), "catalog") }
+
+// LargeSet returns items and objects that run the sample catalog's
+// products on the large photo set in dir (make setup writes it to
+// .deps/large: 1000 and 2000 px photos, baseline and progressive), rounds
+// times: item i of round r is product i mod len(items) with its image
+// replaced by photo i, under the id "large-r<r>-<n>". The objects go into
+// the catalog's bucket under large/.
+func LargeSet(cat *catalog.Catalog, dir string, rounds int) ([]workers.Item, map[string][]byte, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.jpg"))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(paths) == 0 || len(cat.Items) == 0 {
+		return nil, nil, itemvec.Errorf(itemvec.KindConfig, "demo.LargeSet", "no large photos in %s: run make setup", dir)
+	}
+	slices.Sort(paths)
+	objects := make(map[string][]byte, len(paths))
+	var items []workers.Item
+	for i, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		key := "large/" + filepath.Base(path)
+		objects[key] = data
+		for r := 1; r <= rounds; r++ {
+			it := cat.Items[i%len(cat.Items)]
+			it.ID = fmt.Sprintf("large-r%d-%03d", r, i)
+			it.Images = []string{"s3://" + cat.Bucket + "/" + key}
+			items = append(items, it)
+		}
+	}
+	return items, objects, nil
+}
+
+// DefaultLargeDir is where make setup writes the large photo set.
+func DefaultLargeDir() string { return filepath.Join(itemvec.DepsDir(), "large") }

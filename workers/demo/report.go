@@ -25,6 +25,7 @@ type Report struct {
 	Titles    map[string]string
 	Dim       int
 	Elapsed   time.Duration // enqueue to drained
+	CPU       time.Duration // process CPU time (all threads) from enqueue to drained
 	Archived  []*asynq.TaskInfo
 	Stats     *workers.Stats
 	Catalog   *catalog.Catalog
