@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 
 	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/extract"
@@ -65,7 +66,7 @@ func openModels(ctx context.Context, mc ModelConfig, log *slog.Logger, met *metr
 			err = errors.Join(err, m.close())
 		}
 	}()
-	sc := onnx.SessionConfig{Device: mc.Device, IntraOpThreads: mc.Threads, Logger: log}
+	sc := onnx.SessionConfig{Device: mc.Device, IntraOpThreads: intraOpThreads(mc, textSpec != nil), Logger: log}
 	if m.image, err = openImageModel(ctx, env, imgSpec, mc, sc, log, met.observeBatches("image")); err != nil {
 		return nil, err
 	}
@@ -157,6 +158,22 @@ func openTextModel(ctx context.Context, env *onnx.Environment, spec *modelspec.S
 		return nil, errors.Join(err, sess.Close())
 	}
 	return &textModel{spec: spec, tokenizer: tok, session: sess, batcher: b, log: log}, nil
+}
+
+// intraOpThreads is the ORT thread count of each session (see
+// ModelConfig.Threads).
+func intraOpThreads(mc ModelConfig, hasText bool) int {
+	switch {
+	case mc.Threads < 0:
+		return 0 // ORT's own default
+	case mc.Threads > 0 || mc.Device != onnx.DeviceCPU:
+		return mc.Threads
+	}
+	models := 1
+	if hasText {
+		models = 2
+	}
+	return max(1, runtime.GOMAXPROCS(0)/models)
 }
 
 // checkFusion fails when the fusion spec does not match the models: the

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -10,9 +11,27 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/workers"
 	"github.com/itemvec/itemvec/workers/demo"
 )
+
+// rawModels measures the raw throughput of w's image model and, when it
+// has one, its text model.
+func rawModels(ctx context.Context, w *workers.Worker, rawFor time.Duration) (img, text *workers.ModelBench, err error) {
+	slog.Info("benchmark: raw inference", "model", w.ImageModel(), "batch", w.Config().Models.MaxBatch,
+		"threads", w.Config().Models.Threads, "for", rawFor)
+	if img, err = w.BenchImageModel(ctx, rawFor); err != nil {
+		return nil, nil, err
+	}
+	if w.TextModel() != workers.TextModelNone {
+		slog.Info("benchmark: raw text inference", "model", w.TextModel(), "batch", w.Config().Models.MaxBatch, "for", rawFor)
+		if text, err = w.BenchTextModel(ctx, 32, rawFor); err != nil {
+			return nil, nil, err
+		}
+	}
+	return img, text, nil
+}
 
 func newBenchCmd() *cobra.Command {
 	var (
@@ -28,12 +47,19 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Measure raw model throughput and end-to-end throughput in one run, and their ratio",
 		Long: `bench measures, in one process on this machine:
-  1. raw ONNX Runtime throughput of each model alone on synthetic input, with the
-     worker's own sessions (same --device, --threads and --max-batch);
+  1. raw ONNX Runtime throughput of each model alone on synthetic input, with
+     ORT's default threads (every core: the limit) and, when they differ, the
+     worker's own (same --device and --max-batch);
   2. end-to-end items/s of the same worker (in-process S3 and Redis, asynq,
-     decode, inference, fusion, publish) on the sample catalog, repeated
-     --rounds times with distinct ids;
-and prints their ratio and the time spent per stage.
+     fetch, decode, inference, fusion, publish) on the sample catalog
+     repeated --rounds times with distinct ids, or with --set large on the
+     large photo set (1000 and 2000 px, baseline and progressive);
+and prints their ratio and, per stage, the wall time and the CPU time per
+item, with the process's total CPU time.
+
+With --prep DIR it times decode+prep alone over every image in DIR on one
+goroutine, the previous path (Go decoders, imaging) on the same files, and
+the C reference (make bench-ref) when it is built.
 
 With --tokenizer tokenizer.json it measures the tokenizer instead: tokens/s of
 itemvec's Go tokenizer on one goroutine over the parity corpus
@@ -55,18 +81,35 @@ with the ratio.`,
 			}
 			defer done()
 			b := &demo.Bench{Device: string(w.Device()), Threads: fmt.Sprint(df.mf.threads)}
-			if df.mf.threads == 0 {
+			switch {
+			case df.mf.threads == 0 && w.TextModel() != workers.TextModelNone:
+				b.Threads = fmt.Sprintf("auto, %d CPUs / 2 models", runtime.GOMAXPROCS(0))
+			case df.mf.threads == 0:
+				b.Threads = fmt.Sprintf("auto, %d CPUs", runtime.GOMAXPROCS(0))
+			case df.mf.threads < 0:
 				b.Threads = fmt.Sprintf("ORT default, %d CPUs", runtime.NumCPU())
 			}
-			slog.Info("benchmark: raw inference", "model", w.ImageModel(), "batch", w.Config().Models.MaxBatch, "for", rawFor)
-			if b.Image, err = w.BenchImageModel(ctx, rawFor); err != nil {
-				return err
-			}
-			if w.TextModel() != workers.TextModelNone {
-				slog.Info("benchmark: raw text inference", "model", w.TextModel(), "batch", w.Config().Models.MaxBatch, "for", rawFor)
-				if b.Text, err = w.BenchTextModel(ctx, 32, rawFor); err != nil {
+			// The limit is the models alone at their best on this machine:
+			// ORT's default threads (every core). A worker run with other
+			// --threads is measured against that limit too; its own raw
+			// figures are printed beside it.
+			rw := w
+			if df.mf.threads >= 0 && w.Device() == onnx.DeviceCPU {
+				cfg := w.Config()
+				cfg.Models.Threads = -1
+				if rw, err = workers.New(ctx, cfg); err != nil {
 					return err
 				}
+				if b.OwnImage, b.OwnText, err = rawModels(ctx, w, rawFor); err != nil {
+					return err
+				}
+			}
+			b.Image, b.Text, err = rawModels(ctx, rw, rawFor)
+			if rw != w {
+				rw.Close()
+			}
+			if err != nil {
+				return err
 			}
 			job := df.job(env)
 			switch set {

@@ -71,7 +71,7 @@ type modelFlags struct {
 
 func (f *modelFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.device, "device", string(onnx.DeviceCPU), "execution provider: cpu, cuda, or auto (cuda if it loads, else cpu)")
-	cmd.Flags().IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads per model (0 = ORT default: one per core)")
+	cmd.Flags().IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads per model (0 = the CPUs shared out between the models; -1 = ORT's default, every core per model)")
 	cmd.Flags().IntVar(&f.maxBatch, "max-batch", onnx.DefaultMaxBatch, "micro-batchers: run a model on at most this many inputs at once")
 	cmd.Flags().DurationVar(&f.maxWait, "max-wait", onnx.DefaultMaxWait, "micro-batchers: run a partial batch after this wait")
 	cmd.Flags().StringVar(&f.modelsDir, "models-dir", "", "folder of model files named by specs (default $ITEMVEC_MODELS_DIR, else .deps/models or $ITEMVEC_DEPS/models)")

@@ -12,9 +12,14 @@ import (
 // Bench is one itemvec bench run: the raw throughput of each model alone
 // and the end-to-end job, measured in the same process.
 type Bench struct {
+	// Image and Text are the models alone with ONNX Runtime's default
+	// threads (every core): the limit. Text is nil without a text model.
 	Image *workers.ModelBench
-	Text  *workers.ModelBench // nil without a text model
-	Job   *Report
+	Text  *workers.ModelBench
+	// OwnImage and OwnText are the same with the worker's own --threads,
+	// when it sets them; nil otherwise.
+	OwnImage, OwnText *workers.ModelBench
+	Job               *Report
 	// Threads and Device describe how the models ran; Set the images of
 	// the end-to-end run.
 	Threads, Device, Set string
@@ -34,7 +39,7 @@ func (b *Bench) Limit() float64 {
 func (b *Bench) Print(w io.Writer) {
 	job, raw := b.Job, b.Image
 	e2e := job.ItemsPerSecond()
-	fmt.Fprintf(w, "\nitemvec bench (device %s, ORT intra-op threads: %s, batch %d)\n", b.Device, b.Threads, raw.Batch)
+	fmt.Fprintf(w, "\nitemvec bench (device %s, worker's ORT intra-op threads: %s, batch %d; raw figures with ORT's default threads)\n", b.Device, b.Threads, raw.Batch)
 	fmt.Fprintf(w, "  raw ORT image model, synthetic tensors   : %8.1f images/s (%d batches in %s)\n",
 		raw.PerSecond, raw.Batches, raw.Elapsed.Round(time.Millisecond))
 	limit := b.Limit()
@@ -42,6 +47,13 @@ func (b *Bench) Print(w io.Writer) {
 		fmt.Fprintf(w, "  raw ORT text model, 32-token texts       : %8.1f texts/s (%d batches in %s)\n",
 			b.Text.PerSecond, b.Text.Batches, b.Text.Elapsed.Round(time.Millisecond))
 		fmt.Fprintf(w, "  raw limit, both models per item           : %8.1f items/s\n", limit)
+	}
+	if b.OwnImage != nil {
+		fmt.Fprintf(w, "  (the worker's own sessions, %s threads: image %.1f images/s", b.Threads, b.OwnImage.PerSecond)
+		if b.OwnText != nil {
+			fmt.Fprintf(w, ", text %.1f texts/s", b.OwnText.PerSecond)
+		}
+		fmt.Fprintf(w, "; the two models and decoding run side by side)\n")
 	}
 	fmt.Fprintf(w, "  end-to-end pipeline                      : %8.1f items/s (%d items in %s; %s)\n",
 		e2e, job.Published, job.Elapsed.Round(time.Millisecond), b.Set)
