@@ -26,7 +26,7 @@ export LD_LIBRARY_PATH=${ITEMVEC_CUDA_LIBS}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export ITEMVEC_DEPS=$PWD/.deps ITEMVEC_REQUIRE_DEPS=1 ITEMVEC_TEST_CUDA=1 LANG=en_US.UTF-8
 
 log "host: $(nproc) CPUs; $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo 'nvidia-smi missing')"
-log "CUDA libraries: ${ITEMVEC_CUDA_LIBS:-none found (relying on the system's)}"
+log "CUDA libraries: ${ITEMVEC_CUDA_LIBS:-none found, using the system library path}"
 status=0
 log "CUDA tests (onnx)"
 (cd onnx && ../bin/onnx.test -test.run 'CUDA' -test.v 2>&1) | tee -a "$out" | grep -E '^(--- |ok|FAIL|PASS)' || true
