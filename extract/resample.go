@@ -42,8 +42,10 @@ type resampler struct {
 //     goes through Tensor's lookup table straight into dst, in the
 //     spec's layout and channel order.
 //
-// For opaque pixels the floats are exactly those of Tensor(Fit(src,
-// spec)), and the scratch is a few rows however large the source is.
+// For opaque pixels the floats are those of Tensor(Fit(src, spec)), bit
+// for bit on amd64 (a compiler that fuses multiply-adds may fuse imaging's
+// and these differently, which can move a value by a level), and the
+// scratch is a few rows however large the source is.
 // Small sources (a side under 100 px) are cut to Fit's centred band and
 // resized before they are cropped, as imaging.Fill's resizeAndCrop does;
 // only the kept part of the resized image is computed.
@@ -78,6 +80,10 @@ func (r *resampler) tensor(src image.Image, spec ImageSpec, dst []float32) {
 		ax, ay = padAxes(b, w, h)
 	default:
 		ax, ay = centerCropAxes(b, w, h)
+	}
+	if ax.n <= 0 || ay.n <= 0 {
+		fillWhite(dst, &r.lut, nchw, 0, w*h)
+		return
 	}
 	filter := resampleFilters[spec.Filter]
 	r.x.prepare(ax, filter, spec.Filter)
@@ -497,10 +503,13 @@ func (aw *axisWeights) precompute(a axis, filter imaging.ResampleFilter) {
 				alpha += ws[i]
 			}
 		}
+		inv := 1 / alpha
 		if first >= last {
-			first, last = begin, begin
+			// No weight at all (no filter here gets this far): one zero
+			// weight, and a sum of zero.
+			first, last, inv = begin, begin+1, 0
 		}
-		aw.start[j], aw.first[j], aw.last[j], aw.inv[j] = begin, first, last, 1/alpha
+		aw.start[j], aw.first[j], aw.last[j], aw.inv[j] = begin, first, last, inv
 	}
 	// Trimming the zero weights can make the first non-zero pixel step
 	// back (a kernel zero at ±1, upscaling); widen over zero weights, which
