@@ -21,8 +21,6 @@ import (
 // [Config.WithDefaults]. They are exported so that the command line shows
 // and uses the same values.
 const (
-	// DefaultQueue is the asynq queue a worker serves.
-	DefaultQueue = "default"
 	// DefaultConcurrency is the number of tasks a worker processes at once:
 	// enough items in flight to keep both micro-batchers full while others
 	// are fetched and decoded (measured on 2 cores: 8 gave 63–67 items/s,
@@ -76,7 +74,11 @@ type Config struct {
 	// defaults (32 MiB, 50 MP).
 	Limits extract.Limits
 
-	// Queue is the asynq queue to serve (default "default").
+	// Queue is the asynq queue to serve; empty (the default) means the
+	// queue of the worker's space, QueueFor(space), where itemvec enqueue
+	// puts the tasks for that space. A task of another space that reaches a
+	// worker anyway (a queue shared by hand) is moved to its space's queue,
+	// never embedded into the wrong space.
 	Queue string
 	// Concurrency is the number of tasks processed at once (default 4).
 	// Items of one task are embedded concurrently as well, so the
@@ -159,7 +161,6 @@ type ModelConfig struct {
 // WithDefaults returns a copy of c with every zero field set to its
 // default. The ORT library path is resolved when the worker starts.
 func (c Config) WithDefaults() Config {
-	c.Queue = cmp.Or(c.Queue, DefaultQueue)
 	if c.Concurrency <= 0 {
 		c.Concurrency = DefaultConcurrency
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -21,9 +22,20 @@ import (
 
 // EnqueueConfig controls how a manifest becomes tasks.
 type EnqueueConfig struct {
+	// Space is the space the items are enqueued for (required): only the
+	// workers of that space take the tasks, and it is part of every task id,
+	// so the same manifest enqueued for two spaces is two sets of tasks.
+	// SpaceFor gives the space of a model configuration.
+	Space string
+	// Run, when set, marks a deliberate re-run: it is appended to every
+	// task id, so the tasks are new even where the same content was
+	// enqueued before within the dedup window (itemvec enqueue --force uses
+	// NewRun). Items already published with the same content are still
+	// skipped by the workers: their vectors would not change.
+	Run string
 	// Batch is the number of items per task (default DefaultBatch, 16).
 	Batch int
-	// Queue is the asynq queue (default DefaultQueue).
+	// Queue is the asynq queue; empty (the default) means QueueFor(Space).
 	Queue string
 	// MaxRetry is how often a task is retried before it is archived
 	// (default DefaultMaxRetry, 5; negative means 0).
@@ -40,6 +52,12 @@ type EnqueueConfig struct {
 	// line is invalid or repeats an id, nothing is enqueued and Enqueue
 	// returns an itemvec.KindBadInput error.
 	Strict bool
+	// Inspector, when set, lets an archived task be run again: when a
+	// task id is already known to asynq as archived (it failed for good,
+	// e.g. during an S3 outage), the archived task is deleted and the task
+	// enqueued anew, and counted in EnqueueSummary.Rerun. Without it an
+	// archived task counts as known, like a pending one.
+	Inspector TaskInspector
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// Progress, when set, is called after each task is enqueued (or found
@@ -76,7 +94,7 @@ func (c EnqueueConfig) WithDefaults() EnqueueConfig {
 	if c.Batch <= 0 {
 		c.Batch = DefaultBatch
 	}
-	c.Queue = cmp.Or(c.Queue, DefaultQueue)
+	c.Queue = cmp.Or(c.Queue, QueueFor(c.Space))
 	if c.MaxRetry < 0 {
 		c.MaxRetry = 0
 	} else if c.MaxRetry == 0 {
@@ -131,8 +149,12 @@ type EnqueueSummary struct {
 	// Tasks counts the tasks enqueued now.
 	Tasks int
 	// KnownTasks counts tasks asynq already knew: the same content was
-	// enqueued before, within the dedup window.
+	// enqueued before for the same space, within the dedup window, and is
+	// pending, running, waiting for a retry or retained as completed.
 	KnownTasks int
+	// Rerun counts the tasks of Tasks that replaced an archived task of the
+	// same id (see EnqueueConfig.Inspector).
+	Rerun int
 	// TaskIDs are the ids of the new and the known tasks, in manifest order.
 	TaskIDs []string
 	// DuplicateIDs are the lines whose item id an earlier line already
@@ -154,6 +176,17 @@ func (s *EnqueueSummary) Accounted() bool {
 type TaskEnqueuer interface {
 	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
 }
+
+// TaskInspector is the part of *asynq.Inspector Enqueue uses to run
+// archived tasks again.
+type TaskInspector interface {
+	GetTaskInfo(queue, id string) (*asynq.TaskInfo, error)
+	DeleteTask(queue, id string) error
+}
+
+// NewRun returns a fresh run name for EnqueueConfig.Run: "r" and the
+// current time in base 36 milliseconds, e.g. "rmi8k2f3a".
+func NewRun(now time.Time) string { return "r" + strconv.FormatInt(now.UnixMilli(), 36) }
 
 // Enqueue reads a JSON-lines manifest and enqueues its items in tasks of
 // cfg.Batch items. The manifest is read as a stream; every line it reads is
@@ -186,6 +219,9 @@ type TaskEnqueuer interface {
 // The summary is never nil, also with an error.
 func Enqueue(ctx context.Context, q TaskEnqueuer, manifest io.Reader, cfg EnqueueConfig) (*EnqueueSummary, error) {
 	cfg = cfg.WithDefaults()
+	if err := checkSpaceName(cfg.Space); err != nil {
+		return &EnqueueSummary{}, err
+	}
 	var sum *EnqueueSummary
 	var err error
 	if cfg.Strict {
@@ -333,12 +369,20 @@ func (b *batcher) flush(ctx context.Context) error {
 	if len(b.items) == 0 {
 		return nil
 	}
-	task, id, err := NewEmbedTask(b.items, asynq.Queue(b.cfg.Queue), asynq.MaxRetry(b.cfg.MaxRetry), asynq.Retention(b.cfg.DedupWindow))
+	task, id, err := NewEmbedTask(b.cfg.Space, b.cfg.Run, b.items, asynq.Queue(b.cfg.Queue), asynq.MaxRetry(b.cfg.MaxRetry), asynq.Retention(b.cfg.DedupWindow))
 	if err != nil {
 		return b.fail(id, itemvec.KindOf(err), err)
 	}
+	rerun := false
 	for attempt := 0; ; attempt++ {
 		_, err = b.q.EnqueueContext(ctx, task)
+		if errors.Is(err, asynq.ErrTaskIDConflict) && !rerun && b.archived(id) {
+			// An archived task of this id blocks nothing: run it again.
+			if derr := b.cfg.Inspector.DeleteTask(b.cfg.Queue, id); derr == nil || errors.Is(derr, asynq.ErrTaskNotFound) {
+				rerun = true
+				_, err = b.q.EnqueueContext(ctx, task)
+			}
+		}
 		if err == nil || errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) ||
 			!transientEnqueueError(err) || attempt == len(b.cfg.retryDelays) {
 			break
@@ -369,12 +413,24 @@ func (b *batcher) flush(ctx context.Context) error {
 		return b.fail(id, kind, err)
 	default:
 		b.sum.Tasks++
+		if rerun {
+			b.sum.Rerun++
+		}
 	}
 	b.sum.Items += len(b.items)
 	b.sum.TaskIDs = append(b.sum.TaskIDs, id)
 	b.items = b.items[:0]
 	b.cfg.progress(b.sum)
 	return nil
+}
+
+// archived reports whether asynq holds task id as archived.
+func (b *batcher) archived(id string) bool {
+	if b.cfg.Inspector == nil {
+		return false
+	}
+	info, err := b.cfg.Inspector.GetTaskInfo(b.cfg.Queue, id)
+	return err == nil && info.State == asynq.TaskStateArchived
 }
 
 // fail is the error of the batch's task id that could not be enqueued.

@@ -59,7 +59,7 @@ func TestEnqueueGroupsValidatesAndDeduplicates(t *testing.T) {
 	redisBackends(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		client := asynq.NewClientFromRedisClient(rdb)
-		sum, err := Enqueue(ctx, client, strings.NewReader(manifest), EnqueueConfig{Batch: 2})
+		sum, err := Enqueue(ctx, client, strings.NewReader(manifest), EnqueueConfig{Space: testSpace, Batch: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,14 +73,14 @@ func TestEnqueueGroupsValidatesAndDeduplicates(t *testing.T) {
 		if want := []int{6, 7, 8, 9}; !equalInts(lines, want) {
 			t.Errorf("invalid lines %v, want %v (%v)", lines, want, sum.Invalid)
 		}
-		again, err := Enqueue(ctx, client, strings.NewReader(manifest), EnqueueConfig{Batch: 2})
+		again, err := Enqueue(ctx, client, strings.NewReader(manifest), EnqueueConfig{Space: testSpace, Batch: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if again.Tasks != 0 || again.KnownTasks != 2 || again.Items != 4 || again.KnownItems != 4 || !again.Accounted() {
 			t.Errorf("re-enqueue: %+v, want 4 items in 2 known tasks and no new task", again)
 		}
-		info, err := asynq.NewInspectorFromRedisClient(rdb).GetQueueInfo("default")
+		info, err := asynq.NewInspectorFromRedisClient(rdb).GetQueueInfo(QueueFor(testSpace))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,11 +103,11 @@ func TestServerDrainsQueue(t *testing.T) {
 		defer f.w.Shutdown(context.Background())
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		sum, err := Enqueue(ctx, asynq.NewClientFromRedisClient(rdb), strings.NewReader(manifest), EnqueueConfig{Batch: 3})
+		sum, err := Enqueue(ctx, asynq.NewClientFromRedisClient(rdb), strings.NewReader(manifest), EnqueueConfig{Space: f.w.Space(), Batch: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := waitDrained(ctx, asynq.NewInspectorFromRedisClient(rdb), "default"); err != nil {
+		if err := waitDrained(ctx, asynq.NewInspectorFromRedisClient(rdb), f.w.Config().Queue); err != nil {
 			t.Fatal(err)
 		}
 		store := f.store
@@ -170,11 +170,11 @@ func TestRetryThenArchive(t *testing.T) {
 		m := `{"id":"ok","images":["s3://b/red.jpg"]}
 {"id":"flaky","images":["s3://b/flaky.jpg"]}
 `
-		if _, err := Enqueue(ctx, asynq.NewClientFromRedisClient(rdb), strings.NewReader(m), EnqueueConfig{MaxRetry: 2}); err != nil {
+		if _, err := Enqueue(ctx, asynq.NewClientFromRedisClient(rdb), strings.NewReader(m), EnqueueConfig{Space: f.w.Space(), MaxRetry: 2}); err != nil {
 			t.Fatal(err)
 		}
 		insp := asynq.NewInspectorFromRedisClient(rdb)
-		if err := waitDrained(ctx, insp, "default"); err != nil {
+		if err := waitDrained(ctx, insp, f.w.Config().Queue); err != nil {
 			t.Fatal(err)
 		}
 		if n := f.objects.gets["s3://b/flaky.jpg"]; n != 3 {
@@ -183,7 +183,7 @@ func TestRetryThenArchive(t *testing.T) {
 		if n := f.objects.gets["s3://b/red.jpg"]; n != 1 {
 			t.Errorf("published item fetched %d times; retries must skip it", n)
 		}
-		archived, err := insp.ListArchivedTasks("default")
+		archived, err := insp.ListArchivedTasks(f.w.Config().Queue)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,6 +197,33 @@ func TestRetryThenArchive(t *testing.T) {
 		}
 		if got, _ := store.Get(ctx, f.w.Space(), "ok"); got[0] == nil {
 			t.Error("the good item of the archived task was not published")
+		}
+
+		// The outage ends: the same manifest enqueued again re-runs the
+		// archived task (without the inspector it would count as known).
+		f.objects.mu.Lock()
+		delete(f.objects.errs, "s3://b/flaky.jpg")
+		f.objects.data["s3://b/flaky.jpg"] = testJPEG(t, color.RGBA{B: 200})
+		f.objects.mu.Unlock()
+		again, err := Enqueue(ctx, asynq.NewClientFromRedisClient(rdb), strings.NewReader(m),
+			EnqueueConfig{Space: f.w.Space(), MaxRetry: 2, Inspector: insp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Tasks != 1 || again.Rerun != 1 || again.KnownTasks != 0 {
+			t.Errorf("re-enqueue after the outage: %+v, want 1 new task that re-runs the archived one", again)
+		}
+		if err := waitDrained(ctx, insp, f.w.Config().Queue); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := store.Get(ctx, f.w.Space(), "flaky"); got[0] == nil {
+			t.Error("the failed item was not published by the re-run")
+		}
+		if fails, _ := store.Failures(ctx, f.w.Space(), 10); len(fails) != 0 {
+			t.Errorf("failure records left after the re-run: %+v", fails)
+		}
+		if n := f.objects.gets["s3://b/red.jpg"]; n != 1 {
+			t.Errorf("the published batch-mate was fetched %d times; the re-run must skip it", n)
 		}
 	})
 }
@@ -238,7 +265,7 @@ func (f *fakeQueue) EnqueueContext(_ context.Context, task *asynq.Task, _ ...asy
 			return nil, err
 		}
 	}
-	id := TaskID(task.Payload())
+	id := string(task.Payload())
 	if f.known[id] {
 		return nil, fmt.Errorf("%w", asynq.ErrTaskIDConflict)
 	}
@@ -322,13 +349,13 @@ func TestEnqueueManifestLines(t *testing.T) {
 	}, {
 		name:     "a 2 MiB line in the middle",
 		manifest: itemLine("a") + "\n" + long + "\n" + itemLine("b") + "\n" + itemLine("c") + "\n",
-		cfg:      EnqueueConfig{Batch: 1},
+		cfg:      EnqueueConfig{Space: testSpace, Batch: 1},
 		lines:    4, ids: []string{"a", "b", "c"},
 		invalid: []string{"line 2: line is 2097212 bytes, over the limit of 1048576 bytes (--max-line-bytes)"},
 	}, {
 		name:     "a line just at the limit",
 		manifest: itemLine("a") + "\r\n" + itemLine("bb") + "\r\n",
-		cfg:      EnqueueConfig{MaxLineBytes: len(itemLine("a"))},
+		cfg:      EnqueueConfig{Space: testSpace, MaxLineBytes: len(itemLine("a"))},
 		lines:    2, ids: []string{"a"},
 		invalid: []string{"line 2: line is 38 bytes, over the limit of 36 bytes (--max-line-bytes)"},
 	}, {
@@ -403,7 +430,7 @@ func TestEnqueueManifestLines(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			q := &fakeQueue{}
 			cfg := tt.cfg
-			cfg.Logger = discardLogger()
+			cfg.Space, cfg.Logger = testSpace, discardLogger()
 			sum, err := Enqueue(context.Background(), q, strings.NewReader(tt.manifest), cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -434,7 +461,7 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func TestEnqueueRefusesUTF16(t *testing.T) {
 	for _, bom := range []string{"\xFF\xFE", "\xFE\xFF"} {
 		q := &fakeQueue{}
-		sum, err := Enqueue(context.Background(), q, strings.NewReader(bom+"{\x00\"\x00i\x00d\x00\"\x00\n\x00"), EnqueueConfig{})
+		sum, err := Enqueue(context.Background(), q, strings.NewReader(bom+"{\x00\"\x00i\x00d\x00\"\x00\n\x00"), EnqueueConfig{Space: testSpace})
 		if err == nil || itemvec.KindOf(err) != itemvec.KindBadInput ||
 			!strings.HasPrefix(err.Error(), "manifest is UTF-16 encoded; convert it to UTF-8") {
 			t.Errorf("BOM % x: err = %v, want a bad_input error saying the manifest is UTF-16", bom, err)
@@ -482,7 +509,7 @@ func TestEnqueueStrict(t *testing.T) {
 			if name == "file" {
 				skipped = 0
 			}
-			cfg := EnqueueConfig{Strict: true, Batch: 2, Logger: discardLogger()}
+			cfg := EnqueueConfig{Space: testSpace, Strict: true, Batch: 2, Logger: discardLogger()}
 
 			q := &fakeQueue{}
 			sum, err := Enqueue(context.Background(), q, open(t, bad), cfg)
@@ -537,7 +564,7 @@ func TestEnqueueRetriesTransientFailures(t *testing.T) {
 				return nil
 			}}
 			m := strings.Join([]string{itemLine("a"), itemLine("b"), itemLine("c"), itemLine("d"), itemLine("e")}, "\n")
-			cfg := EnqueueConfig{Batch: 2, Logger: discardLogger(), retryDelays: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}}
+			cfg := EnqueueConfig{Space: testSpace, Batch: 2, Logger: discardLogger(), retryDelays: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}}
 			sum, err := Enqueue(context.Background(), q, strings.NewReader(m), cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -587,7 +614,7 @@ func TestEnqueueStopsWhenEnqueueingFails(t *testing.T) {
 				}
 				return tt.err
 			}}
-			cfg := EnqueueConfig{Batch: 2, Logger: discardLogger(), retryDelays: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}}
+			cfg := EnqueueConfig{Space: testSpace, Batch: 2, Logger: discardLogger(), retryDelays: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}}
 			if tt.ctx == ctx {
 				cfg.retryDelays = []time.Duration{time.Hour}
 			}
@@ -595,7 +622,7 @@ func TestEnqueueStopsWhenEnqueueingFails(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			want := "enqueue stopped at line 5: task " + TaskID(mustPayload(t, "c", "d")) + " of lines 4-5 (2 items) was not enqueued: " +
+			want := "enqueue stopped at line 5: task " + TaskID(testSpace, "", mustPayload(t, "c", "d")) + " of lines 4-5 (2 items) was not enqueued: " +
 				tt.cause + "; the rest of the manifest was not read; " +
 				"running the same command again is safe: tasks already enqueued are recognised by their content-derived ids"
 			if err.Error() != want {
@@ -620,7 +647,7 @@ func TestEnqueueStopsWhenCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	q := &fakeQueue{}
-	sum, err := Enqueue(ctx, q, strings.NewReader(itemLine("a")+"\n"), EnqueueConfig{Logger: discardLogger()})
+	sum, err := Enqueue(ctx, q, strings.NewReader(itemLine("a")+"\n"), EnqueueConfig{Space: testSpace, Logger: discardLogger()})
 	if !errors.Is(err, context.Canceled) || itemvec.KindOf(err) != itemvec.KindCanceled {
 		t.Errorf("err = %v, want a canceled error", err)
 	}
@@ -629,6 +656,9 @@ func TestEnqueueStopsWhenCanceled(t *testing.T) {
 	}
 }
 
+// testSpace is the space the enqueue tests enqueue for.
+const testSpace = "itemvec-test-0123abcd"
+
 // mustPayload is the payload of the task of items ids, as itemLine writes them.
 func mustPayload(t *testing.T, ids ...string) []byte {
 	t.Helper()
@@ -636,7 +666,7 @@ func mustPayload(t *testing.T, ids ...string) []byte {
 	for _, id := range ids {
 		items = append(items, Item{ID: id, Images: []string{"s3://b/" + id + ".jpg"}})
 	}
-	task, _, err := NewEmbedTask(items)
+	task, _, err := NewEmbedTask(testSpace, "", items)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -656,7 +686,7 @@ func TestEnqueueRealRedis(t *testing.T) {
 	m := "\xEF\xBB\xBF# products\r\n" + itemLine("a") + "\r\n" + itemLine("b") + " trailing\n" + itemLine("c") + itemLine("d") + "\n" +
 		`{"id":"e","text":{"title":"caf` + "\xE9" + `"}}` + "\n" + `{"id":"f","text":{"title":"\ud800"}}` + "\n" +
 		"[1]\n" + itemLine("a") + "\n" + itemLine("g") + "\n" + itemLine("h")
-	cfg := EnqueueConfig{Batch: 2, Logger: discardLogger()}
+	cfg := EnqueueConfig{Space: testSpace, Batch: 2, Logger: discardLogger()}
 	sum, err := Enqueue(t.Context(), client, strings.NewReader(m), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -670,7 +700,7 @@ func TestEnqueueRealRedis(t *testing.T) {
 	}
 	checkSummary(t, sum, 10, 1, 3, 0, invalid, []string{`line 8: id "a" already on line 2`})
 	insp := asynq.NewInspectorFromRedisClient(rdb)
-	pending, err := insp.ListPendingTasks("default")
+	pending, err := insp.ListPendingTasks(QueueFor(testSpace))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -706,7 +736,7 @@ func TestEnqueueRealRedis(t *testing.T) {
 		gone := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 		t.Cleanup(func() { gone.Close() })
 		q := &countingEnqueuer{next: asynq.NewClientFromRedisClient(gone)}
-		cfg := EnqueueConfig{Batch: 2, Logger: discardLogger(), retryDelays: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}}
+		cfg := EnqueueConfig{Space: testSpace, Batch: 2, Logger: discardLogger(), retryDelays: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}}
 		sum, err := Enqueue(t.Context(), q, strings.NewReader(itemLine("a")+"\n"+itemLine("b")+"\n"+itemLine("c")+"\n"), cfg)
 		if err == nil || itemvec.KindOf(err) != itemvec.KindUnavailable ||
 			!strings.HasPrefix(err.Error(), "enqueue stopped at line 2: task ") || !strings.HasSuffix(err.Error(), rerunSafe) {

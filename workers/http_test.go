@@ -60,7 +60,7 @@ func TestHTTP_MetricsAndReadiness(t *testing.T) {
 		{item("good-blue", "s3://b/blue.jpg"), item("corrupt", "s3://b/bad.jpg"), item("behaviour-only")},
 	}
 	for _, items := range tasks {
-		task, _, err := NewEmbedTask(items, asynq.Queue("ops"))
+		task, _, err := NewEmbedTask(f.w.Space(), "", items, asynq.Queue("ops"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,7 +226,7 @@ func TestHTTP_UI(t *testing.T) {
 				c.HTTPAddr, c.Queue, c.UI, c.UIWritable = "127.0.0.1:0", "ui", true, writable
 			})
 			ctx := t.Context()
-			task, _, err := NewEmbedTask([]Item{item("x")}, asynq.Queue("held"))
+			task, _, err := NewEmbedTask(f.w.Space(), "", []Item{item("x")}, asynq.Queue("held"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -260,7 +260,7 @@ func TestSweep_RecordsItemsOfArchivedTasks(t *testing.T) {
 		t.Fatal(err)
 	}
 	client := asynq.NewClientFromRedisClient(rdb)
-	task, id, err := NewEmbedTask(items, asynq.Queue(f.w.cfg.Queue))
+	task, id, err := NewEmbedTask(f.w.Space(), "", items, asynq.Queue(f.w.cfg.Queue))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -332,11 +332,16 @@ func TestHandlerArchivesUndecodablePayload(t *testing.T) {
 
 func TestTaskIDIsContentDerived(t *testing.T) {
 	a := []Item{item("x", "s3://b/red.jpg")}
-	_, id1, _ := NewEmbedTask(a)
-	_, id2, _ := NewEmbedTask([]Item{item("x", "s3://b/red.jpg")})
-	_, id3, _ := NewEmbedTask([]Item{item("y", "s3://b/red.jpg")})
-	if id1 != id2 || id1 == id3 || !strings.HasPrefix(id1, "embed-") {
-		t.Fatalf("ids %s %s %s", id1, id2, id3)
+	_, id1, _ := NewEmbedTask("space-a", "", a)
+	_, id2, _ := NewEmbedTask("space-a", "", []Item{item("x", "s3://b/red.jpg")})
+	_, id3, _ := NewEmbedTask("space-a", "", []Item{item("y", "s3://b/red.jpg")})
+	_, id4, _ := NewEmbedTask("space-b", "", a)
+	_, id5, _ := NewEmbedTask("space-a", "r1", a)
+	if id1 != id2 || id1 == id3 || id1 == id4 || id1 == id5 || !strings.HasPrefix(id1, "embed-space-a-") || !strings.HasSuffix(id5, "-r1") {
+		t.Fatalf("ids %s %s %s %s %s", id1, id2, id3, id4, id5)
+	}
+	if _, _, err := NewEmbedTask("", "", a); itemvec.KindOf(err) != itemvec.KindConfig {
+		t.Errorf("a task without a space: %v, want a config error", err)
 	}
 }
 

@@ -52,7 +52,7 @@ func TestShutdown_MidRun(t *testing.T) {
 			var ids []string
 			for i := range 4 {
 				items := []Item{item(fmt.Sprintf("t%d-a", i), "s3://b/red.jpg"), item(fmt.Sprintf("t%d-b", i), "s3://b/blue.jpg")}
-				task, _, err := NewEmbedTask(items, asynq.Queue("term"), asynq.MaxRetry(3))
+				task, _, err := NewEmbedTask(first.w.Space(), "", items, asynq.Queue("term"), asynq.MaxRetry(3))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -80,6 +80,9 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 // assemble builds a worker around parts; cfg has its defaults applied.
 // Objects and store come from cfg when parts has none.
 func assemble(ctx context.Context, cfg Config, parts pipelineParts) (*Worker, error) {
+	if cfg.Queue == "" {
+		cfg.Queue = QueueFor(parts.fusion.Space())
+	}
 	w := &Worker{cfg: cfg, shutdown: make(chan struct{})}
 	if parts.objects == nil {
 		parts.objects = cfg.Objects
@@ -103,7 +106,7 @@ func assemble(ctx context.Context, cfg Config, parts pipelineParts) (*Worker, er
 	}
 	w.pipe = pipe
 	if cfg.Redis != nil {
-		w.srv, w.mux = newServer(cfg.Redis, &handler{pipeline: pipe, log: cfg.Logger}, cfg)
+		w.srv, w.mux = newServer(cfg.Redis, &handler{pipeline: pipe, log: cfg.Logger, forward: asynq.NewClientFromRedisClient(cfg.Redis)}, cfg)
 		w.sweep = &sweeper{insp: asynq.NewInspectorFromRedisClient(cfg.Redis), pipe: pipe, store: w.store, queue: cfg.Queue}
 	}
 	return w, nil

@@ -41,7 +41,7 @@ func TestShutdownFinishesRunningTask(t *testing.T) {
 		t.Fatal(err)
 	}
 	client := asynq.NewClientFromRedisClient(f.w.cfg.Redis)
-	if _, err := Enqueue(ctx, client, strings.NewReader(`{"id":"slow","images":["s3://b/red.jpg"]}`), EnqueueConfig{}); err != nil {
+	if _, err := Enqueue(ctx, client, strings.NewReader(`{"id":"slow","images":["s3://b/red.jpg"]}`), EnqueueConfig{Space: f.w.Space()}); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -57,16 +57,36 @@ func (f *s3Flags) config() storage.S3Config {
 // modelFlags say which models to run, where, and how to batch and bound
 // their input.
 type modelFlags struct {
-	device     string
-	threads    int
-	maxBatch   int
-	maxWait    time.Duration
-	modelsDir  string
+	specFlags
+	device    string
+	threads   int
+	maxBatch  int
+	maxWait   time.Duration
+	modelsDir string
+	ortLib    string
+	maxPixels int64
+}
+
+// specFlags name the specs that decide a worker's space: the image and
+// text models and the fusion spec. itemvec enqueue takes them too, to derive
+// the space it enqueues for.
+type specFlags struct {
 	imageModel string
 	textModel  string
-	ortLib     string
 	fusionSpec string
-	maxPixels  int64
+}
+
+func (f *specFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.imageModel, "image-model", "", "image model spec file (JSON); default: the built-in MobileNetV2 spec")
+	cmd.Flags().StringVar(&f.textModel, "text-model", workers.TextModelUSELite,
+		"text model: "+workers.TextModelUSELite+" (built-in Universal Sentence Encoder Lite, English), "+workers.TextModelNone+", or a model spec file (JSON with a text section)")
+	cmd.Flags().StringVar(&f.fusionSpec, "fusion-spec", "", "fusion spec file (JSON); default: built-in v2 (image + use-lite text + behaviour), or v1 (image + behaviour) with --text-model none")
+}
+
+// space is the space a worker with these specs writes to.
+func (f *specFlags) space() (string, error) {
+	space, _, err := workers.SpaceFor(workers.ModelConfig{Image: f.imageModel, Text: f.textModel, Fusion: f.fusionSpec})
+	return space, err
 }
 
 func (f *modelFlags) add(cmd *cobra.Command) {
@@ -75,11 +95,8 @@ func (f *modelFlags) add(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.maxBatch, "max-batch", onnx.DefaultMaxBatch, "micro-batchers: run a model on at most this many inputs at once")
 	cmd.Flags().DurationVar(&f.maxWait, "max-wait", onnx.DefaultMaxWait, "micro-batchers: run a partial batch after this wait")
 	cmd.Flags().StringVar(&f.modelsDir, "models-dir", "", "folder of model files named by specs (default $ITEMVEC_MODELS_DIR, else .deps/models or $ITEMVEC_DEPS/models)")
-	cmd.Flags().StringVar(&f.imageModel, "image-model", "", "image model spec file (JSON); default: the built-in MobileNetV2 spec")
-	cmd.Flags().StringVar(&f.textModel, "text-model", workers.TextModelUSELite,
-		"text model: "+workers.TextModelUSELite+" (built-in Universal Sentence Encoder Lite, English), "+workers.TextModelNone+", or a model spec file (JSON with a text section)")
+	f.specFlags.add(cmd)
 	cmd.Flags().StringVar(&f.ortLib, "ort-lib", "", "path of libonnxruntime.so (default .deps/ort/libonnxruntime.so.1)")
-	cmd.Flags().StringVar(&f.fusionSpec, "fusion-spec", "", "fusion spec file (JSON); default: built-in v2 (image + use-lite text + behaviour), or v1 (image + behaviour) with --text-model none")
 	cmd.Flags().Int64Var(&f.maxPixels, "max-image-pixels", extract.DefaultMaxPixels, "refuse images with more pixels than this, before decoding")
 }
 
@@ -109,7 +126,7 @@ type serveFlags struct {
 func (f *serveFlags) add(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.concurrency, "concurrency", workers.DefaultConcurrency, "tasks processed at once")
 	cmd.Flags().IntVar(&f.decodeParallelism, "decode-parallelism", 0, "images decoded and prepared at once, across tasks (0 = one per CPU; fetches are not counted)")
-	cmd.Flags().StringVar(&f.queue, "queue", workers.DefaultQueue, "asynq queue to serve")
+	cmd.Flags().StringVar(&f.queue, "queue", "", "asynq queue to serve (default: the queue of the worker's space, named after it, where itemvec enqueue puts its tasks)")
 }
 
 func (f *serveFlags) apply(cfg *workers.Config) {

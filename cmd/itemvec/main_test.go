@@ -21,6 +21,7 @@ import (
 	"github.com/itemvec/itemvec/storage"
 	"github.com/itemvec/itemvec/storage/redistest"
 	"github.com/itemvec/itemvec/storage/s3test"
+	"github.com/itemvec/itemvec/workers"
 )
 
 // run executes the CLI in-process and returns stdout, stderr and the error.
@@ -66,7 +67,7 @@ func TestEnqueueFromEnvironment(t *testing.T) {
 	if code := exitCode(err); code != 2 {
 		t.Fatalf("exit %d (%v), want 2 for the invalid line; stderr: %s", code, err, stderr)
 	}
-	if !strings.Contains(out, "items: 3, tasks enqueued: 2, already enqueued: 0, invalid lines: 1") {
+	if !strings.Contains(out, "items: 3, tasks enqueued: 2 (re-run of archived: 0), already enqueued: 0, invalid lines: 1") {
 		t.Errorf("summary: %q", out)
 	}
 	if !strings.Contains(stderr, "line 4") {
@@ -74,14 +75,14 @@ func TestEnqueueFromEnvironment(t *testing.T) {
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
-	info, err := asynq.NewInspectorFromRedisClient(rdb).GetQueueInfo("default")
+	info, err := asynq.NewInspectorFromRedisClient(rdb).GetQueueInfo(workers.QueueFor(workers.BuiltinSpaces()[0]))
 	if err != nil || info.Pending != 2 {
 		t.Fatalf("queue: %+v, %v; want 2 pending tasks", info, err)
 	}
 
 	// The same manifest again adds no work.
 	out, _, _ = run(t, "enqueue", "--batch", "2")
-	if !strings.Contains(out, "tasks enqueued: 0, already enqueued: 2") {
+	if !strings.Contains(out, "tasks enqueued: 0 (re-run of archived: 0), already enqueued: 2") {
 		t.Errorf("re-enqueue: %q", out)
 	}
 }

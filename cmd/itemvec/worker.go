@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/itemvec/itemvec/workers"
@@ -13,6 +15,8 @@ func newWorkerCmd() *cobra.Command {
 		mf modelFlags
 		vf serveFlags
 		of opsFlags
+
+		printSpace bool
 	)
 	cmd := &cobra.Command{
 		Use:   "worker",
@@ -28,10 +32,22 @@ SIGINT/SIGTERM stop taking tasks and let the running ones finish for
 requeues them at once, without using an attempt), so nothing is lost.
 
 --http-addr serves /metrics (Prometheus), /healthz (the process serves) and
-/readyz (models loaded and Redis answering; unready while Redis is away).`,
+/readyz (models loaded and Redis answering; unready while Redis is away).
+
+A worker serves the queue of its space (named after the space: fusion spec id
+and hash), where itemvec enqueue puts that space's tasks; --print-space prints
+it and exits, e.g. for an autoscaler's queue name.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if printSpace {
+				space, err := mf.space()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), space)
+				return nil
+			}
 			cfg, err := mf.config()
 			if err != nil {
 				return err
@@ -57,5 +73,6 @@ requeues them at once, without using an attempt), so nothing is lost.
 	mf.add(cmd)
 	vf.add(cmd)
 	of.add(cmd)
+	cmd.Flags().BoolVar(&printSpace, "print-space", false, "print the space (and queue) this worker's models and fusion spec give, and exit")
 	return cmd
 }

@@ -76,7 +76,7 @@ func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
 	start, cpu := time.Now(), cputime.Process()
 	client := asynq.NewClientFromRedisClient(cfg.Redis)
 	sum, err := workers.Enqueue(ctx, client, manifest, workers.EnqueueConfig{
-		Batch: job.Batch, Queue: cfg.Queue, MaxRetry: job.MaxRetry, Logger: cfg.Logger,
+		Space: w.Space(), Batch: job.Batch, Queue: w.Config().Queue, MaxRetry: job.MaxRetry, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
 		return nil, fmt.Errorf("catalog manifest has %d rejected lines; first: %v", len(rejected), rejected[0])
 	}
 	insp := asynq.NewInspectorFromRedisClient(cfg.Redis)
-	if err := waitDrained(ctx, insp, cfg.Queue); err != nil {
+	if err := waitDrained(ctx, insp, w.Config().Queue); err != nil {
 		return nil, err
 	}
 	elapsed, cpu := time.Since(start), cputime.Process()-cpu
@@ -110,7 +110,7 @@ func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
 		return nil, err
 	}
 	sort.Slice(rep.Failures, func(i, j int) bool { return rep.Failures[i].ID < rep.Failures[j].ID })
-	if rep.Archived, err = insp.ListArchivedTasks(cfg.Queue); err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+	if rep.Archived, err = insp.ListArchivedTasks(w.Config().Queue); err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
 		return nil, err
 	}
 	return rep, nil

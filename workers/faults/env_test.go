@@ -83,7 +83,7 @@ func enqueue(t *testing.T, rdb redis.UniversalClient, queue string, items []work
 		}
 	}
 	sum, err := workers.Enqueue(t.Context(), asynq.NewClientFromRedisClient(rdb), &manifest,
-		workers.EnqueueConfig{Batch: 8, Queue: queue, MaxRetry: 3, Logger: quiet()})
+		workers.EnqueueConfig{Space: suiteSpace, Batch: 8, Queue: queue, MaxRetry: 3, Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +91,10 @@ func enqueue(t *testing.T, rdb redis.UniversalClient, queue string, items []work
 		t.Fatalf("enqueued %d items of %d", sum.Items, len(items))
 	}
 }
+
+// suiteSpace is the space of the suite's worker (workerConfig): the
+// built-in models and fusion spec v2.
+var suiteSpace = workers.BuiltinSpaces()[0]
 
 // workerConfig is the suite's worker: the built-in models, quick polls
 // and retries.

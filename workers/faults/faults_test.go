@@ -269,7 +269,7 @@ func TestBadInputs(t *testing.T) {
 	for i, tc := range tests {
 		mate := good
 		mate.ID = "mate-" + tc.item.ID
-		task, _, err := workers.NewEmbedTask([]workers.Item{tc.item, mate}, asynq.Queue("bad"), asynq.MaxRetry(1))
+		task, _, err := workers.NewEmbedTask(w.Space(), "", []workers.Item{tc.item, mate}, asynq.Queue("bad"), asynq.MaxRetry(1))
 		if err != nil {
 			t.Fatal(err)
 		}
