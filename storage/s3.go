@@ -140,10 +140,18 @@ func ParseURI(uri string) (bucket, key string, err error) {
 // when the server announces the size and when the body turns out longer.
 // Every error names uri first and carries one of the package's codes.
 func (r *S3Reader) Get(ctx context.Context, uri string) ([]byte, error) {
+	b, _, err := r.GetVersion(ctx, uri)
+	return b, err
+}
+
+// GetVersion is Get that also returns the object's version tag: its ETag
+// (without quotes), which changes whenever the object's bytes do; "" when
+// the server sends none.
+func (r *S3Reader) GetVersion(ctx context.Context, uri string) ([]byte, string, error) {
 	const op = "storage.S3Reader.Get"
 	bucket, key, err := ParseURI(uri)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if r.timeout > 0 {
 		var cancel context.CancelFunc
@@ -152,14 +160,14 @@ func (r *S3Reader) Get(ctx context.Context, uri string) ([]byte, error) {
 	}
 	out, err := r.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
-		return nil, newError(op, uri, classifyS3(err), err)
+		return nil, "", newError(op, uri, classifyS3(err), err)
 	}
 	defer out.Body.Close()
 
 	var buf bytes.Buffer
 	if n := aws.ToInt64(out.ContentLength); n > 0 {
 		if n > r.max {
-			return nil, newError(op, uri, CodeObjectTooLarge,
+			return nil, "", newError(op, uri, CodeObjectTooLarge,
 				fmt.Errorf("%d bytes, the limit is %d (S3Config.MaxObjectBytes)", n, r.max))
 		}
 		// ReadFrom wants MinRead spare bytes before each read; without them
@@ -172,19 +180,43 @@ func (r *S3Reader) Get(ctx context.Context, uri string) ([]byte, error) {
 		if !ok {
 			code = CodeUnavailable
 		}
-		return nil, newError(op, uri, code, fmt.Errorf("reading object body: %w", err))
+		return nil, "", newError(op, uri, code, fmt.Errorf("reading object body: %w", err))
 	}
 	if n > r.max {
-		return nil, newError(op, uri, CodeObjectTooLarge,
+		return nil, "", newError(op, uri, CodeObjectTooLarge,
 			fmt.Errorf("more than %d bytes (S3Config.MaxObjectBytes)", r.max))
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), etag(out.ETag), nil
 }
 
 // classifyS3 maps an aws-sdk-go-v2 error to a code: by S3 error code when
 // the server sent one, then by HTTP status, then by transport failure.
 // Anything else (credential chain or signing trouble, unknown client
 // errors) is CodeUnavailable, so that it is retried and then recorded.
+// Version returns the version tag GetVersion would return for the object
+// at uri, with a HEAD request: no body is read. A missing object is a
+// CodeObjectMissing error, like Get's.
+func (r *S3Reader) Version(ctx context.Context, uri string) (string, error) {
+	const op = "storage.S3Reader.Version"
+	bucket, key, err := ParseURI(uri)
+	if err != nil {
+		return "", err
+	}
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
+	out, err := r.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return "", newError(op, uri, classifyS3(err), err)
+	}
+	return etag(out.ETag), nil
+}
+
+// etag is an ETag header's value without its quotes.
+func etag(v *string) string { return strings.Trim(aws.ToString(v), `"`) }
+
 func classifyS3(err error) string {
 	if api, ok := errors.AsType[smithy.APIError](err); ok {
 		switch api.ErrorCode() {
