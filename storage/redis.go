@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -41,6 +43,9 @@ const (
 	fieldContentHash = "content_hash"
 	fieldUpdatedAt   = "updated_at"
 	fieldModalities  = "modalities"
+	fieldMediaHash   = "media_hash"
+	fieldWarnings    = "warnings"
+	fieldEncoding    = "encoding"
 )
 
 // ItemKey is the HASH holding one item's vector in a space.
@@ -69,6 +74,14 @@ type ItemVector struct {
 	SpecID, SpecHash string
 	// ContentHash is the hex hash of the inputs Vector was computed from.
 	ContentHash string
+	// MediaHash is the hex hash of what the image and text blocks were
+	// computed from (image versions, text, models); empty when unknown. An
+	// item whose media hash is unchanged can be re-fused from Vector when
+	// only its behaviour counters change.
+	MediaHash string
+	// Warnings are sentences about the input a person may want to act on,
+	// e.g. counters of a device the spec does not know that were left out.
+	Warnings []string
 	// Modalities lists the modalities present in the item. When nil,
 	// Publish writes the modalities of Blocks in contract order.
 	Modalities []string
@@ -91,6 +104,10 @@ type Failure struct {
 	Task string
 	// Attempt is how many times the task ran.
 	Attempt int
+	// Item is the item as the failed attempt read it (a manifest line), so
+	// that it can be enqueued again (itemvec failures retry); empty in
+	// records written before records kept it.
+	Item json.RawMessage
 	// At is stored with millisecond precision; RecordFailures uses the
 	// current time when it is zero.
 	At time.Time
@@ -102,6 +119,13 @@ type StoreConfig struct {
 	// Redis trims whole stream nodes, so a stream may be somewhat longer.
 	// Zero means DefaultStreamMaxLen.
 	StreamMaxLen int64
+	// Encoding is how Publish stores vec: EncodingFloat32 ("" too) or
+	// EncodingFloat16.
+	Encoding string
+	// BlockCopies makes Publish store each block as its own vec:<modality>
+	// field too. Without it Get still returns Blocks, cut out of vec by the
+	// space's layout (its meta).
+	BlockCopies bool
 	// Logger receives debug and warning records; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -116,7 +140,10 @@ type StoreConfig struct {
 type VectorStore struct {
 	rdb          redis.UniversalClient
 	streamMaxLen int64
+	encoding     string
+	blockCopies  bool
 	log          *slog.Logger
+	metas        sync.Map // space -> *SpaceMeta, read once per space by Get
 }
 
 // NewRedisClient returns a client for a redis:// or rediss:// (TLS) URL,
@@ -147,7 +174,11 @@ func redactURL(raw string) string {
 // NewVectorStore returns a store writing through rdb. The caller keeps
 // ownership of rdb and closes it.
 func NewVectorStore(rdb redis.UniversalClient, cfg StoreConfig) *VectorStore {
-	s := &VectorStore{rdb: rdb, streamMaxLen: cfg.StreamMaxLen, log: cfg.Logger}
+	s := &VectorStore{rdb: rdb, streamMaxLen: cfg.StreamMaxLen, log: cfg.Logger,
+		encoding: cfg.Encoding, blockCopies: cfg.BlockCopies}
+	if s.encoding == EncodingFloat32 {
+		s.encoding = ""
+	}
 	if s.streamMaxLen <= 0 {
 		s.streamMaxLen = DefaultStreamMaxLen
 	}
@@ -201,6 +232,8 @@ func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVec
 		fields  []any
 		absent  []string
 		stream  []any
+		ms      float64
+		warned  bool
 	}
 	writes := make([]write, 0, len(items))
 	now := time.Now()
@@ -216,7 +249,7 @@ func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVec
 		ms := strconv.FormatInt(at.UnixMilli(), 10)
 		present := it.Modalities
 		fields := []any{
-			fieldVec, EncodeVector(it.Vector),
+			fieldVec, EncodeVectorEncoding(it.Vector, s.encoding),
 			fieldDim, strconv.Itoa(len(it.Vector)),
 			fieldSpec, it.SpecID,
 			fieldSpecHash, it.SpecHash,
@@ -226,7 +259,11 @@ func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVec
 		var absent []string
 		for _, m := range modalities {
 			if b := it.Blocks[m]; len(b) > 0 {
-				fields = append(fields, fieldBlockPrefix+m, EncodeVector(b))
+				if s.blockCopies {
+					fields = append(fields, fieldBlockPrefix+m, EncodeVectorEncoding(b, s.encoding))
+				} else {
+					absent = append(absent, fieldBlockPrefix+m)
+				}
 				if it.Modalities == nil {
 					present = append(present, m)
 				}
@@ -235,9 +272,19 @@ func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVec
 			}
 		}
 		fields = append(fields, fieldModalities, strings.Join(present, ","))
+		for _, opt := range []struct{ field, value string }{
+			{fieldMediaHash, it.MediaHash}, {fieldWarnings, strings.Join(it.Warnings, "\n")}, {fieldEncoding, s.encoding},
+		} {
+			if opt.value != "" {
+				fields = append(fields, opt.field, opt.value)
+			} else {
+				absent = append(absent, opt.field)
+			}
+		}
 		writes = append(writes, write{
 			id: it.ID, key: ItemKey(space, it.ID), fields: fields, absent: absent,
 			stream: []any{"id", it.ID, "op", "upsert", "content_hash", it.ContentHash, "updated_at", ms},
+			ms:     float64(at.UnixMilli()), warned: len(it.Warnings) > 0,
 		})
 	}
 	if len(writes) == 0 {
@@ -257,7 +304,13 @@ func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVec
 			p.XAdd(ctx, &redis.XAddArgs{Stream: StreamKey(space), MaxLen: s.streamMaxLen, Approx: true, Values: w.stream})
 			p.Del(ctx, FailedKey(space, w.id))
 			p.ZRem(ctx, FailedIndexKey(space), w.id)
-			n += 3
+			p.ZAdd(ctx, IndexKey(space), redis.Z{Score: w.ms, Member: w.id})
+			if w.warned {
+				p.ZAdd(ctx, WarningsKey(space), redis.Z{Score: w.ms, Member: w.id})
+			} else {
+				p.ZRem(ctx, WarningsKey(space), w.id)
+			}
+			n += 5
 			spans[i] = [2]int{start, n}
 		}
 		return nil
@@ -392,14 +445,20 @@ func (s *VectorStore) RecordFailures(ctx context.Context, space string, fails []
 				at = now
 			}
 			ms := at.UnixMilli()
-			p.HSet(ctx, FailedKey(space, f.ID),
+			fields := []any{
 				"reason", f.Reason,
 				"kind", f.Kind,
 				"uri", f.URI,
 				"task", f.Task,
 				"attempt", strconv.Itoa(f.Attempt),
 				"at", strconv.FormatInt(ms, 10),
-			)
+			}
+			if len(f.Item) > 0 {
+				fields = append(fields, "item", string(f.Item))
+			} else {
+				p.HDel(ctx, FailedKey(space, f.ID), "item")
+			}
+			p.HSet(ctx, FailedKey(space, f.ID), fields...)
 			p.ZAdd(ctx, FailedIndexKey(space), redis.Z{Score: float64(ms), Member: f.ID})
 		}
 		return nil
@@ -454,6 +513,9 @@ func (s *VectorStore) Failures(ctx context.Context, space string, limit int) ([]
 
 func decodeFailure(id string, m map[string]string) (Failure, error) {
 	f := Failure{ID: id, Kind: m["kind"], Reason: m["reason"], URI: m["uri"], Task: m["task"]}
+	if item := m["item"]; item != "" {
+		f.Item = json.RawMessage(item)
+	}
 	var err error
 	if f.Attempt, err = strconv.Atoi(m["attempt"]); err != nil {
 		return f, fmt.Errorf("field attempt: %w", err)
@@ -506,6 +568,9 @@ func (s *VectorStore) getKeys(ctx context.Context, op, space string, ids, keys [
 		if err != nil {
 			return nil, newError(op, keys[i], CodeCorruptRecord, err)
 		}
+		if it.Blocks == nil && len(it.Modalities) > 0 {
+			s.cutBlocks(ctx, space, it)
+		}
 		items[i] = it
 	}
 	return items, nil
@@ -516,7 +581,8 @@ func decodeItem(id string, m map[string]string) (*ItemVector, error) {
 	if !ok {
 		return nil, errors.New("no vec field")
 	}
-	vec, err := decodeFloats([]byte(raw))
+	encoding := m[fieldEncoding]
+	vec, err := decodeEncoded([]byte(raw), encoding)
 	if err != nil {
 		return nil, fmt.Errorf("field vec: %w", err)
 	}
@@ -537,7 +603,11 @@ func decodeItem(id string, m map[string]string) (*ItemVector, error) {
 		SpecID:      m[fieldSpec],
 		SpecHash:    m[fieldSpecHash],
 		ContentHash: m[fieldContentHash],
+		MediaHash:   m[fieldMediaHash],
 		UpdatedAt:   time.UnixMilli(ms),
+	}
+	if w := m[fieldWarnings]; w != "" {
+		it.Warnings = strings.Split(w, "\n")
 	}
 	if list := m[fieldModalities]; list != "" {
 		it.Modalities = strings.Split(list, ",")
@@ -547,7 +617,7 @@ func decodeItem(id string, m map[string]string) (*ItemVector, error) {
 		if !ok {
 			continue
 		}
-		block, err := decodeFloats([]byte(raw))
+		block, err := decodeEncoded([]byte(raw), encoding)
 		if err != nil {
 			return nil, fmt.Errorf("field %s%s: %w", fieldBlockPrefix, mod, err)
 		}

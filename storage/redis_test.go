@@ -73,7 +73,7 @@ func runVectorStoreSuite(t *testing.T, newClient func(t *testing.T) redis.Univer
 var t0 = time.UnixMilli(1_700_000_000_123)
 
 func newStore(rdb redis.UniversalClient) *storage.VectorStore {
-	return storage.NewVectorStore(rdb, storage.StoreConfig{})
+	return storage.NewVectorStore(rdb, storage.StoreConfig{BlockCopies: true})
 }
 
 func item(id string, vec ...float32) storage.ItemVector {

@@ -23,6 +23,9 @@ type ItemState struct {
 	// ContentHash is the content hash of the published vector; "" when the
 	// item has none.
 	ContentHash string
+	// MediaHash is the media hash of the published vector; "" when it has
+	// none.
+	MediaHash string
 	// Failed reports whether the item has a failure record.
 	Failed bool
 }
@@ -37,11 +40,11 @@ func (s *VectorStore) States(ctx context.Context, space string, ids ...string) (
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	hashes := make([]*redis.StringCmd, len(ids))
+	hashes := make([]*redis.SliceCmd, len(ids))
 	failed := make([]*redis.IntCmd, len(ids))
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
-			hashes[i] = p.HGet(ctx, ItemKey(space, id), fieldContentHash)
+			hashes[i] = p.HMGet(ctx, ItemKey(space, id), fieldContentHash, fieldMediaHash)
 			failed[i] = p.Exists(ctx, FailedKey(space, id))
 		}
 		return nil
@@ -50,7 +53,11 @@ func (s *VectorStore) States(ctx context.Context, space string, ids ...string) (
 	}
 	out := make([]ItemState, len(ids))
 	for i := range ids {
-		out[i] = ItemState{ContentHash: hashes[i].Val(), Failed: failed[i].Val() > 0}
+		out[i] = ItemState{Failed: failed[i].Val() > 0}
+		if v := hashes[i].Val(); len(v) == 2 {
+			out[i].ContentHash, _ = v[0].(string)
+			out[i].MediaHash, _ = v[1].(string)
+		}
 	}
 	return out, nil
 }

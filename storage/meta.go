@@ -1,0 +1,362 @@
+package storage
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/itemvec/itemvec"
+)
+
+// SpaceMeta describes a space: what its vectors mean and how they are
+// stored. Workers write it (RegisterSpace) when they start; readers find
+// the layout of vec in it.
+type SpaceMeta struct {
+	Space            string
+	SpecID, SpecHash string
+	// Spec is the fusion spec as the worker loaded it (JSON).
+	Spec json.RawMessage
+	Dim  int
+	// Blocks are the blocks of vec, in order.
+	Blocks           []SpaceBlock
+	BehaviorFeatures []string
+	// ImageModel and TextModel are the models' spec ids; "none" when absent.
+	ImageModel, TextModel string
+	// Encoding is EncodingFloat32 or EncodingFloat16.
+	Encoding string
+	// BlockCopies says whether items carry vec:<modality> fields.
+	BlockCopies bool
+	// CreatedAt is when the first worker registered the space.
+	CreatedAt time.Time
+}
+
+// SpaceBlock is one block of a space's vec: Values[Offset : Offset+Dim].
+type SpaceBlock struct {
+	Name        string `json:"name"`
+	Offset, Dim int
+	Model       string `json:"model,omitempty"`
+}
+
+// spaceBlockJSON fixes the JSON names of SpaceBlock's fields.
+type spaceBlockJSON struct {
+	Name   string `json:"name"`
+	Offset int    `json:"offset"`
+	Dim    int    `json:"dim"`
+	Model  string `json:"model,omitempty"`
+}
+
+// Meta hash fields.
+const (
+	metaSpec        = "spec"
+	metaSpecID      = "spec_id"
+	metaSpecHash    = "spec_hash"
+	metaDim         = "dim"
+	metaBlocks      = "blocks"
+	metaFeatures    = "behavior_features"
+	metaImageModel  = "image_model"
+	metaTextModel   = "text_model"
+	metaEncoding    = "encoding"
+	metaBlockCopies = "block_copies"
+	metaCreatedAt   = "created_at"
+)
+
+// RegisterSpace writes the meta of m.Space, keeping the creation time of
+// an earlier registration. A space registered before with another spec hash,
+// encoding or block-copies setting is a KindConfig error that names the
+// difference: a space's storage options are fixed once it exists.
+func (s *VectorStore) RegisterSpace(ctx context.Context, m SpaceMeta) error {
+	const op = "storage.VectorStore.RegisterSpace"
+	if err := checkSpace(op, m.Space); err != nil {
+		return err
+	}
+	m.Encoding = cmp.Or(m.Encoding, EncodingFloat32)
+	old, err := s.Space(ctx, m.Space)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		for _, d := range []struct{ what, was, now, fix string }{
+			{"spec hash", old.SpecHash, m.SpecHash, "two different specs hash to one space name: rename the spec (id)"},
+			{"vector encoding", old.Encoding, m.Encoding, "start the worker with --vector-encoding " + old.Encoding + ", or write a new space"},
+			{"block copies", strconv.FormatBool(old.BlockCopies), strconv.FormatBool(m.BlockCopies),
+				"start the worker with --block-copies=" + strconv.FormatBool(old.BlockCopies)},
+		} {
+			if d.was != "" && d.was != d.now {
+				return itemvec.Errorf(itemvec.KindConfig, op, "space %s was created with %s %s, this worker has %s: %s",
+					m.Space, d.what, d.was, d.now, d.fix)
+			}
+		}
+	}
+	blocks := make([]spaceBlockJSON, len(m.Blocks))
+	for i, b := range m.Blocks {
+		blocks[i] = spaceBlockJSON(b)
+	}
+	bj, _ := json.Marshal(blocks)             // plain fields
+	fj, _ := json.Marshal(m.BehaviorFeatures) // strings
+	key := MetaKey(m.Space)
+	cmds, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSetNX(ctx, key, metaCreatedAt, strconv.FormatInt(time.Now().UnixMilli(), 10))
+		p.HSet(ctx, key,
+			metaSpec, string(m.Spec), metaSpecID, m.SpecID, metaSpecHash, m.SpecHash, metaDim, strconv.Itoa(m.Dim),
+			metaBlocks, string(bj), metaFeatures, string(fj), metaImageModel, m.ImageModel, metaTextModel, m.TextModel,
+			metaEncoding, m.Encoding, metaBlockCopies, strconv.FormatBool(m.BlockCopies))
+		return nil
+	})
+	if err != nil {
+		return txError(op, key, err, cmds)
+	}
+	s.metas.Delete(m.Space)
+	return nil
+}
+
+// Space returns the meta of space, or nil when it has none.
+func (s *VectorStore) Space(ctx context.Context, space string) (*SpaceMeta, error) {
+	const op = "storage.VectorStore.Space"
+	if err := checkSpace(op, space); err != nil {
+		return nil, err
+	}
+	h, err := s.rdb.HGetAll(ctx, MetaKey(space)).Result()
+	if err != nil {
+		return nil, redisError(op, MetaKey(space), err)
+	}
+	if len(h) == 0 {
+		return nil, nil
+	}
+	m, err := decodeMeta(space, h)
+	if err != nil {
+		return nil, newError(op, MetaKey(space), CodeCorruptRecord, err)
+	}
+	return m, nil
+}
+
+func decodeMeta(space string, h map[string]string) (*SpaceMeta, error) {
+	m := &SpaceMeta{Space: space, SpecID: h[metaSpecID], SpecHash: h[metaSpecHash], Spec: json.RawMessage(h[metaSpec]),
+		ImageModel: h[metaImageModel], TextModel: h[metaTextModel], Encoding: h[metaEncoding], BlockCopies: h[metaBlockCopies] == "true"}
+	var err error
+	if m.Dim, err = strconv.Atoi(h[metaDim]); err != nil {
+		return nil, fmt.Errorf("field %s: %w", metaDim, err)
+	}
+	var blocks []spaceBlockJSON
+	if err := json.Unmarshal([]byte(h[metaBlocks]), &blocks); err != nil {
+		return nil, fmt.Errorf("field %s: %w", metaBlocks, err)
+	}
+	for _, b := range blocks {
+		if b.Offset < 0 || b.Dim < 0 || b.Offset+b.Dim > m.Dim {
+			return nil, fmt.Errorf("field %s: block %s [%d, %d) outside dim %d", metaBlocks, b.Name, b.Offset, b.Offset+b.Dim, m.Dim)
+		}
+		m.Blocks = append(m.Blocks, SpaceBlock(b))
+	}
+	if f := h[metaFeatures]; f != "" {
+		if err := json.Unmarshal([]byte(f), &m.BehaviorFeatures); err != nil {
+			return nil, fmt.Errorf("field %s: %w", metaFeatures, err)
+		}
+	}
+	if ms, err := strconv.ParseInt(h[metaCreatedAt], 10, 64); err == nil {
+		m.CreatedAt = time.UnixMilli(ms)
+	}
+	return m, nil
+}
+
+// cutBlocks sets it.Blocks to the slices of it.Vector the space's layout
+// gives for its modalities, when the space has a meta of its length.
+func (s *VectorStore) cutBlocks(ctx context.Context, space string, it *ItemVector) {
+	var m *SpaceMeta
+	if v, ok := s.metas.Load(space); ok {
+		m = v.(*SpaceMeta)
+	} else {
+		got, err := s.Space(ctx, space)
+		if err != nil || got == nil {
+			return // no layout known (yet): Blocks stays nil
+		}
+		s.metas.Store(space, got)
+		m = got
+	}
+	if m.Dim != len(it.Vector) {
+		return
+	}
+	for _, b := range m.Blocks {
+		if !slices.Contains(it.Modalities, b.Name) || b.Dim == 0 {
+			continue
+		}
+		if it.Blocks == nil {
+			it.Blocks = make(map[string][]float32, len(m.Blocks))
+		}
+		it.Blocks[b.Name] = it.Vector[b.Offset : b.Offset+b.Dim : b.Offset+b.Dim]
+	}
+}
+
+// SpaceInfo is one space as itemvec spaces lists it.
+type SpaceInfo struct {
+	Name string
+	// Meta is nil for a space with items but no meta (written before
+	// spaces had one).
+	Meta *SpaceMeta
+	// Items, Failed and Warnings count the space's published items, failure
+	// records and items published with warnings.
+	Items, Failed, Warnings int64
+	Current                 bool
+}
+
+// Spaces lists every space with a meta, and the current space, oldest
+// first.
+func (s *VectorStore) Spaces(ctx context.Context) ([]SpaceInfo, error) {
+	const op = "storage.VectorStore.Spaces"
+	cur, err := s.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	err = s.scanKeys(ctx, "itemvec:*:meta", func(key string) {
+		names = append(names, strings.TrimSuffix(strings.TrimPrefix(key, "itemvec:"), ":meta"))
+	})
+	if err != nil {
+		return nil, redisError(op, "itemvec:*:meta", err)
+	}
+	if cur != "" && !slices.Contains(names, cur) {
+		names = append(names, cur)
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	out := make([]SpaceInfo, 0, len(names))
+	for _, name := range names {
+		if checkSpace(op, name) != nil {
+			continue // a foreign key that only looks like a meta
+		}
+		m, err := s.Space(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		info := SpaceInfo{Name: name, Meta: m, Current: name == cur}
+		var cards [3]*redis.IntCmd
+		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			cards[0] = p.ZCard(ctx, IndexKey(name))
+			cards[1] = p.ZCard(ctx, FailedIndexKey(name))
+			cards[2] = p.ZCard(ctx, WarningsKey(name))
+			return nil
+		}); err != nil {
+			return nil, redisError(op, IndexKey(name), err)
+		}
+		info.Items, info.Failed, info.Warnings = cards[0].Val(), cards[1].Val(), cards[2].Val()
+		out = append(out, info)
+	}
+	slices.SortStableFunc(out, func(a, b SpaceInfo) int {
+		var ta, tb time.Time
+		if a.Meta != nil {
+			ta = a.Meta.CreatedAt
+		}
+		if b.Meta != nil {
+			tb = b.Meta.CreatedAt
+		}
+		return ta.Compare(tb)
+	})
+	return out, nil
+}
+
+// scanKeys calls fn for each key matching pattern, on every master of a
+// cluster.
+func (s *VectorStore) scanKeys(ctx context.Context, pattern string, fn func(string)) error {
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		var mu sync.Mutex
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			var keys []string
+			if err := scanOne(ctx, c, pattern, func(k string) { keys = append(keys, k) }); err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, k := range keys {
+				fn(k)
+			}
+			return nil
+		})
+	}
+	return scanOne(ctx, s.rdb, pattern, fn)
+}
+
+func scanOne(ctx context.Context, c redis.Cmdable, pattern string, fn func(string)) error {
+	iter := c.Scan(ctx, 0, pattern, 512).Iterator()
+	for iter.Next(ctx) {
+		fn(iter.Val())
+	}
+	return iter.Err()
+}
+
+// PromoteOptions control Promote.
+type PromoteOptions struct {
+	// Force promotes a space with fewer items than the current one.
+	Force bool
+}
+
+// PromoteResult says what Promote did.
+type PromoteResult struct {
+	Space, Previous      string
+	Items, PreviousItems int64
+}
+
+// Promote makes space the current one and announces it on PromotionsKey
+// (fields space, previous, items, at). It refuses a space without meta
+// (KindNotFound: no worker ever wrote it) and, unless o.Force, one with
+// fewer items than the current space (KindConfig: its backfill is not
+// done). Promoting the current space is a no-op.
+func (s *VectorStore) Promote(ctx context.Context, space string, o PromoteOptions) (PromoteResult, error) {
+	const op = "storage.VectorStore.Promote"
+	res := PromoteResult{Space: space}
+	m, err := s.Space(ctx, space)
+	if err != nil {
+		return res, err
+	}
+	if m == nil {
+		return res, itemvec.Errorf(itemvec.KindNotFound, op,
+			"space %q does not exist: no worker has registered it (itemvec spaces lists the spaces)", space)
+	}
+	if res.Previous, err = s.Current(ctx); err != nil {
+		return res, err
+	}
+	cards, err := s.cards(ctx, op, space, res.Previous)
+	if err != nil {
+		return res, err
+	}
+	res.Items, res.PreviousItems = cards[0], cards[1]
+	if res.Previous == space {
+		return res, nil
+	}
+	if res.Previous != "" && res.Items < res.PreviousItems && !o.Force {
+		return res, itemvec.Errorf(itemvec.KindConfig, op,
+			"space %s holds %d items, the current space %s holds %d: finish its backfill (itemvec backfill --to %s), or pass --force",
+			space, res.Items, res.Previous, res.PreviousItems, space)
+	}
+	if err := s.SetCurrent(ctx, space); err != nil {
+		return res, err
+	}
+	if err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: PromotionsKey, MaxLen: 1000, Approx: true, Values: []any{
+		"space", space, "previous", res.Previous, "items", strconv.FormatInt(res.Items, 10),
+		"at", strconv.FormatInt(time.Now().UnixMilli(), 10),
+	}}).Err(); err != nil {
+		return res, redisError(op, PromotionsKey, fmt.Errorf("itemvec:current now names %s, but the announcement failed (run the promotion again): %w", space, err))
+	}
+	return res, nil
+}
+
+func (s *VectorStore) cards(ctx context.Context, op string, spaces ...string) ([]int64, error) {
+	out := make([]int64, len(spaces))
+	for i, sp := range spaces {
+		if sp == "" {
+			continue
+		}
+		n, err := s.rdb.ZCard(ctx, IndexKey(sp)).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, redisError(op, IndexKey(sp), err)
+		}
+		out[i] = n
+	}
+	return out, nil
+}
