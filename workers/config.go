@@ -74,6 +74,17 @@ type Config struct {
 	// defaults (32 MiB, 50 MP).
 	Limits extract.Limits
 
+	// VectorEncoding is how vec is stored: storage.EncodingFloat32 (the
+	// default, "") or storage.EncodingFloat16 (half the bytes; see
+	// docs/contract.md for the measured retrieval agreement). A space keeps
+	// the encoding it was created with: a worker configured otherwise
+	// refuses to start.
+	VectorEncoding string
+	// BlockCopies also stores each block as its own field (vec:image,
+	// vec:text, vec:behavior). They are slices of vec, whose layout the
+	// space's meta gives, so they are off by default.
+	BlockCopies bool
+
 	// Queue is the asynq queue to serve; empty (the default) means the
 	// queue of the worker's space, QueueFor(space), where itemvec enqueue
 	// puts the tasks for that space. A task of another space that reaches a

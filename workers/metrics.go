@@ -19,6 +19,7 @@ type metrics struct {
 	reg      *prometheus.Registry
 	items    *prometheus.CounterVec
 	failures *prometheus.CounterVec
+	warnings *prometheus.CounterVec
 	tasks    *prometheus.CounterVec
 	stages   *prometheus.HistogramVec
 	inFlight prometheus.Gauge
@@ -31,6 +32,7 @@ type metrics struct {
 // Results counted by itemvec_items_total.
 const (
 	resultPublished = "published"
+	resultRefreshed = "refreshed"
 	resultUpToDate  = "up_to_date"
 	resultFailed    = "failed"
 	resultRetry     = "retry"
@@ -41,12 +43,16 @@ func newMetrics() *metrics {
 		reg: prometheus.NewRegistry(),
 		items: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "itemvec_items_total",
-			Help: "Items processed, by result: published, up_to_date (skipped, Redis holds the same content), failed (recorded with a reason), retry (failed retryably; the task runs again).",
+			Help: "Items processed, by result: published (embedded in full), refreshed (only behaviour counters changed: re-fused from the stored vector and published without fetch, decode or inference), up_to_date (skipped, Redis holds the same content), failed (recorded with a reason), retry (failed retryably; the task runs again).",
 		}, []string{"result"}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "itemvec_item_failures_total",
 			Help: "Items recorded as failed, by failure kind (<stage>_<code>, docs/contract.md).",
 		}, []string{"kind"}),
+		warnings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "itemvec_item_warnings_total",
+			Help: "Warnings of published items, by code (e.g. unknown_device: counters of a device the fusion spec does not know were left out; the item hash's warnings field says which).",
+		}, []string{"code"}),
 		tasks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "itemvec_tasks_total",
 			Help: "Task attempts, by outcome: done, retry (some items retry), store_retry (Redis did not take the results; not counted as an attempt), archived.",
@@ -82,7 +88,7 @@ func newMetrics() *metrics {
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 	}, []string{"model"})
 	m.reg.MustRegister(m.batchSize, m.batchFill, m.batchWait, m.batchRun)
-	m.reg.MustRegister(m.items, m.failures, m.tasks, m.stages, m.inFlight,
+	m.reg.MustRegister(m.items, m.failures, m.warnings, m.tasks, m.stages, m.inFlight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -123,7 +129,8 @@ func (m *metrics) processed(res *Result) {
 	if res == nil {
 		return
 	}
-	m.items.WithLabelValues(resultPublished).Add(float64(len(res.Published)))
+	m.items.WithLabelValues(resultPublished).Add(float64(len(res.Published) - len(res.Refreshed)))
+	m.items.WithLabelValues(resultRefreshed).Add(float64(len(res.Refreshed)))
 	m.items.WithLabelValues(resultUpToDate).Add(float64(len(res.UpToDate)))
 	m.items.WithLabelValues(resultRetry).Add(float64(len(res.Retry)))
 	m.items.WithLabelValues(resultFailed).Add(float64(len(res.Failed)))

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,7 @@ type VectorStore interface {
 	Publish(ctx context.Context, space string, items []storage.ItemVector) error
 	RecordFailures(ctx context.Context, space string, fails []storage.Failure) error
 	States(ctx context.Context, space string, ids ...string) ([]storage.ItemState, error)
+	Get(ctx context.Context, space string, ids ...string) ([]*storage.ItemVector, error)
 }
 
 // pipelineParts are what a pipeline runs: the worker's models, or
@@ -129,6 +131,10 @@ type Result struct {
 	// UpToDate are ids skipped on a retry because Redis already holds a
 	// vector with the same content hash.
 	UpToDate []string
+	// Refreshed are the ids of Published whose media (image versions, text,
+	// models) were unchanged: they were re-fused from their stored vectors
+	// with new behaviour counters, without fetch, decode or inference.
+	Refreshed []string
 	// Failed are items recorded as failed in Redis (bad input, or retryable
 	// errors on the last attempt).
 	Failed []*ItemError
@@ -191,10 +197,12 @@ func (p *pipeline) Process(ctx context.Context, items []Item, at Attempt) (res *
 	// Every attempt, the first included, skips what Redis already holds:
 	// asynq delivers a task again after a lost worker or a lost reply,
 	// whatever its retry count says.
-	work, res.UpToDate = p.skipUpToDate(ctx, work, hashes)
+	var media map[string]string
+	work, res.UpToDate, media = p.skipUpToDate(ctx, work, hashes)
 
 	embs := make([]*Embedding, len(work))
 	errs := make([]*ItemError, len(work))
+	refreshed := make([]bool, len(work))
 	sem := make(chan struct{}, p.parallelism)
 	var wg sync.WaitGroup
 	for i := range work {
@@ -202,7 +210,13 @@ func (p *pipeline) Process(ctx context.Context, items []Item, at Attempt) (res *
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			embs[i], errs[i] = p.embed(ctx, work[i], hashes[work[i].ID])
+			it := work[i]
+			if e, ok := p.tryRefresh(ctx, it, hashes[it.ID], media[it.ID]); ok {
+				embs[i] = e
+				refreshed[i] = true
+				return
+			}
+			embs[i], errs[i] = p.embed(ctx, it, hashes[it.ID])
 		}()
 	}
 	wg.Wait()
@@ -217,6 +231,28 @@ func (p *pipeline) Process(ctx context.Context, items []Item, at Attempt) (res *
 	}
 	published, refused, pubErr := p.publish(ctx, ready)
 	res.Published = published
+	if len(published) > 0 {
+		done := make(map[string]bool, len(published))
+		for _, id := range published {
+			done[id] = true
+		}
+		for i, it := range work {
+			if refreshed[i] && done[it.ID] {
+				res.Refreshed = append(res.Refreshed, it.ID)
+				p.stats.Refresh.add(0, 1)
+			}
+		}
+		for _, v := range ready {
+			if !done[v.ID] {
+				continue
+			}
+			for _, w := range v.Warnings {
+				code, _, _ := strings.Cut(w, ":")
+				p.metrics.warnings.WithLabelValues(code).Inc()
+				p.log.Warn("item published with a warning", "task", at.Task, "item", v.ID, "warning", w)
+			}
+		}
+	}
 	for _, f := range refused {
 		failed, res.Retry = p.triage(f, at, failed, res.Retry)
 	}
@@ -225,7 +261,7 @@ func (p *pipeline) Process(ctx context.Context, items []Item, at Attempt) (res *
 		// back (without counting an attempt) and redoes what is missing.
 		return res, pubErr
 	}
-	if err := p.record(ctx, failed, at); err != nil {
+	if err := p.record(ctx, failed, at, items); err != nil {
 		return res, err
 	}
 	res.Failed = failed
@@ -333,8 +369,10 @@ func (p *pipeline) unwritten(ctx context.Context, todo []storage.ItemVector) (re
 
 // record writes the failure records of failed, trying again while Redis is
 // transiently away; then a *StoreError.
-func (p *pipeline) record(ctx context.Context, failed []*ItemError, at Attempt) error {
-	recs := p.failureRecords(failed, at)
+// items are the task's items: each record keeps its item, so that
+// itemvec failures retry can enqueue it again.
+func (p *pipeline) record(ctx context.Context, failed []*ItemError, at Attempt, items []Item) error {
+	recs := p.failureRecords(failed, at, items)
 	if len(recs) == 0 {
 		return nil
 	}
@@ -376,8 +414,14 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-func (p *pipeline) failureRecords(failed []*ItemError, at Attempt) []storage.Failure {
+func (p *pipeline) failureRecords(failed []*ItemError, at Attempt, items []Item) []storage.Failure {
 	now := p.now()
+	byID := make(map[string]*Item, len(items))
+	for i := range items {
+		if _, dup := byID[items[i].ID]; !dup {
+			byID[items[i].ID] = &items[i]
+		}
+	}
 	out := make([]storage.Failure, 0, len(failed))
 	for _, f := range failed {
 		if f.unkeyed {
@@ -389,7 +433,7 @@ func (p *pipeline) failureRecords(failed []*ItemError, at Attempt) []storage.Fai
 		}
 		out = append(out, storage.Failure{
 			ID: f.ItemID, Kind: f.Code(), Reason: reason, URI: f.URI,
-			Task: at.Task, Attempt: at.Retry + 1, At: now,
+			Task: at.Task, Attempt: at.Retry + 1, At: now, Item: itemJSON(byID[f.ItemID]),
 		})
 	}
 	return out
@@ -399,9 +443,11 @@ func (p *pipeline) failureRecords(failed []*ItemError, at Attempt) []storage.Fai
 // so a task delivered again does not redo (or re-announce) what an earlier
 // delivery finished. A lookup failure is not fatal: the items are simply
 // processed again.
-func (p *pipeline) skipUpToDate(ctx context.Context, work []Item, hashes map[string]string) (todo []Item, skipped []string) {
+//
+// media maps the other items that have a vector to its media hash.
+func (p *pipeline) skipUpToDate(ctx context.Context, work []Item, hashes map[string]string) (todo []Item, skipped []string, media map[string]string) {
 	if len(work) == 0 {
-		return work, nil
+		return work, nil, nil
 	}
 	ids := make([]string, len(work))
 	for i, it := range work {
@@ -410,26 +456,50 @@ func (p *pipeline) skipUpToDate(ctx context.Context, work []Item, hashes map[str
 	states, err := p.store.States(ctx, p.space, ids...)
 	if err != nil {
 		p.log.Warn("cannot check published vectors; processing every item again", "err", err)
-		return work, nil
+		return work, nil, nil
 	}
 	for i, it := range work {
 		if states[i].ContentHash != "" && states[i].ContentHash == hashes[it.ID] {
 			skipped = append(skipped, it.ID)
 			continue
 		}
+		if states[i].MediaHash != "" {
+			if media == nil {
+				media = make(map[string]string)
+			}
+			media[it.ID] = states[i].MediaHash
+		}
 		todo = append(todo, it)
 	}
-	return todo, skipped
+	return todo, skipped, media
+}
+
+// tryRefresh re-fuses it from its stored vector when its media are
+// unchanged since (see unchangedMedia); ok is false when the item needs
+// the full path.
+func (p *pipeline) tryRefresh(ctx context.Context, it Item, hash, stored string) (*Embedding, bool) {
+	if stored == "" || !p.unchangedMedia(ctx, it, stored) {
+		return nil, false
+	}
+	got, err := p.store.Get(ctx, p.space, it.ID)
+	if err != nil || len(got) != 1 {
+		p.log.Debug("stored vector unreadable; embedding the item in full", "item", it.ID, "err", err)
+		return nil, false
+	}
+	return p.refresh(it, hash, got[0])
 }
 
 // embed runs one item through every stage but publishing.
 func (p *pipeline) embed(ctx context.Context, it Item, hash string) (*Embedding, *ItemError) {
 	e := &Embedding{}
+	var versions []string
+	used := -1
 	if len(it.Images) > 0 {
-		tensor, uri, ierr := p.prepareFirstImage(ctx, it)
+		tensor, uri, vs, ierr := p.prepareFirstImage(ctx, it)
 		if ierr != nil {
 			return nil, ierr
 		}
+		versions, used = vs, len(vs)-1
 		start := time.Now()
 		emb, err := p.image.Submit(ctx, *tensor)
 		p.stats.Inference.add(time.Since(start), 1)
@@ -461,16 +531,7 @@ func (p *pipeline) embed(ctx context.Context, it Item, hash string) (*Embedding,
 	if err != nil {
 		return nil, &ItemError{ItemID: it.ID, Stage: StageFuse, Err: err}
 	}
-	e.Vector = &storage.ItemVector{
-		ID:          it.ID,
-		Vector:      v.Values,
-		Blocks:      v.Blocks,
-		Modalities:  v.Modalities,
-		SpecID:      v.SpecID,
-		SpecHash:    v.SpecHash,
-		ContentHash: hash,
-		UpdatedAt:   p.now(),
-	}
+	e.Vector = p.itemVector(it, v, hash, p.mediaHash(it, versions, used))
 	return e, nil
 }
 
@@ -490,12 +551,16 @@ func (p *pipeline) embedOne(ctx context.Context, it Item) (*Embedding, error) {
 // prepareFirstImage fetches and prepares the item's images in order and
 // returns the first that works. When none does, the error of the first image
 // is returned, unless a later one failed retryably (then retrying may help).
-func (p *pipeline) prepareFirstImage(ctx context.Context, it Item) (*[]float32, string, *ItemError) {
+//
+// versions are the versions of the images tried, the one returned last
+// ("" where the reader has none or the fetch failed).
+func (p *pipeline) prepareFirstImage(ctx context.Context, it Item) (_ *[]float32, _ string, versions []string, _ *ItemError) {
 	var first, retry *ItemError
 	for _, uri := range it.Images {
-		tensor, ierr := p.prepareImage(ctx, it.ID, uri)
+		tensor, version, ierr := p.prepareImage(ctx, it.ID, uri)
+		versions = append(versions, version)
 		if ierr == nil {
-			return tensor, uri, nil
+			return tensor, uri, versions, nil
 		}
 		if first == nil {
 			first = ierr
@@ -508,26 +573,34 @@ func (p *pipeline) prepareFirstImage(ctx context.Context, it Item) (*[]float32, 
 		}
 	}
 	if retry != nil {
-		return nil, "", retry
+		return nil, "", nil, retry
 	}
-	return nil, "", first
+	return nil, "", nil, first
 }
 
 // prepareImage fetches one image and prepares its tensor, in a buffer from
 // p.tensors that the caller puts back. Fetches run as many at once as
 // items are in flight; decode+prep, which is CPU-bound, waits for one of
 // p.decodeSlots.
-func (p *pipeline) prepareImage(ctx context.Context, id, uri string) (*[]float32, *ItemError) {
+//
+// version is the object's version when the reader knows it.
+func (p *pipeline) prepareImage(ctx context.Context, id, uri string) (_ *[]float32, version string, _ *ItemError) {
 	start := time.Now()
-	data, err := p.objects.Get(ctx, uri)
+	var data []byte
+	var err error
+	if vr, ok := p.objects.(VersionedReader); ok {
+		data, version, err = vr.GetVersion(ctx, uri)
+	} else {
+		data, err = p.objects.Get(ctx, uri)
+	}
 	p.stats.Fetch.add(time.Since(start), 1)
 	if err != nil {
-		return nil, &ItemError{ItemID: id, Stage: StageFetch, URI: uri, Err: err}
+		return nil, "", &ItemError{ItemID: id, Stage: StageFetch, URI: uri, Err: err}
 	}
 	select {
 	case p.decodeSlots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, &ItemError{ItemID: id, Stage: StageDecode, URI: uri, Err: ctx.Err()}
+		return nil, version, &ItemError{ItemID: id, Stage: StageDecode, URI: uri, Err: ctx.Err()}
 	}
 	tensor, _ := p.tensors.Get().(*[]float32)
 	if tensor == nil {
@@ -541,9 +614,9 @@ func (p *pipeline) prepareImage(ctx context.Context, id, uri string) (*[]float32
 	<-p.decodeSlots
 	if err != nil {
 		p.tensors.Put(tensor)
-		return nil, &ItemError{ItemID: id, Stage: StageDecode, URI: uri, Err: err}
+		return nil, version, &ItemError{ItemID: id, Stage: StageDecode, URI: uri, Err: err}
 	}
-	return tensor, nil
+	return tensor, version, nil
 }
 
 // contentHash identifies what a vector was computed from: the item as
@@ -556,4 +629,16 @@ func (p *pipeline) contentHash(it Item) string {
 	h.Write([]byte{0})
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// itemJSON is it as a manifest line, for its failure record; nil for nil.
+func itemJSON(it *Item) json.RawMessage {
+	if it == nil {
+		return nil
+	}
+	b, err := json.Marshal(it)
+	if err != nil {
+		return nil // an item that came from JSON encodes again
+	}
+	return b
 }

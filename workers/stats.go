@@ -69,4 +69,8 @@ func (s *StageStats) PerItem() time.Duration {
 // Submit, so they include the time an item waits for its batch to fill.
 type Stats struct {
 	Fetch, Decode, Inference, Text, Fusion, Publish StageStats
+	// Refresh counts the media-version checks (HEAD requests) of items
+	// whose vector was re-fused from the stored one with new behaviour
+	// counters, and their time; Items() is how many were refreshed.
+	Refresh StageStats
 }

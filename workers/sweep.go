@@ -165,6 +165,7 @@ func (s *sweeper) unaccounted(ctx context.Context, t *asynq.TaskInfo, now time.T
 			Task:    t.ID,
 			Attempt: t.Retried + 1,
 			At:      now,
+			Item:    itemJSON(&it),
 		})
 	}
 	return out, nil

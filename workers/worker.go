@@ -1,7 +1,9 @@
 package workers
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"sync"
@@ -95,7 +97,8 @@ func assemble(ctx context.Context, cfg Config, parts pipelineParts) (*Worker, er
 		parts.objects = r
 	}
 	if cfg.Redis != nil {
-		w.store = storage.NewVectorStore(cfg.Redis, storage.StoreConfig{Logger: cfg.Logger})
+		w.store = storage.NewVectorStore(cfg.Redis, storage.StoreConfig{Logger: cfg.Logger,
+			Encoding: cfg.VectorEncoding, BlockCopies: cfg.BlockCopies})
 		if parts.store == nil {
 			parts.store = w.store
 		}
@@ -135,6 +138,9 @@ func (w *Worker) Start(ctx context.Context) error {
 	}
 	for _, msg := range warnings {
 		w.cfg.Logger.Warn(msg)
+	}
+	if err := w.store.RegisterSpace(ctx, w.spaceMeta()); err != nil {
+		return err
 	}
 	if err := w.claimCurrent(ctx); err != nil {
 		return err
@@ -239,7 +245,7 @@ func (w *Worker) Embed(ctx context.Context, it Item) (*Embedding, error) {
 // record gets a failure record saying why the task was archived (kind
 // task_worker_lost when the worker of its last attempt was lost, else
 // task_archived). A started worker does this every Config.SweepInterval;
-// itemvec failures sweep runs it once.
+// the worker's Sweep method runs it once.
 func (w *Worker) Sweep(ctx context.Context) (SweepResult, error) {
 	if w.sweep == nil {
 		return SweepResult{}, itemvec.Errorf(itemvec.KindConfig, "workers.Worker.Sweep", "this worker has no Redis (Config.Redis)")
@@ -346,4 +352,19 @@ func (w *Worker) TextPieces(t extract.Tokens) []string {
 		return nil
 	}
 	return w.models.text.tokenizer.Pieces(t)
+}
+
+// spaceMeta describes the worker's space for itemvec:<space>:meta.
+func (w *Worker) spaceMeta() storage.SpaceMeta {
+	l := w.Layout()
+	spec, _ := json.Marshal(w.pipe.fusion) // a validated spec marshals (Hash relies on it)
+	m := storage.SpaceMeta{
+		Space: l.Space, SpecID: l.Spec, SpecHash: w.pipe.fusion.Hash(), Spec: spec, Dim: l.Dim,
+		BehaviorFeatures: l.BehaviorFeatures, ImageModel: w.ImageModel(), TextModel: w.TextModel(),
+		Encoding: cmp.Or(w.cfg.VectorEncoding, storage.EncodingFloat32), BlockCopies: w.cfg.BlockCopies,
+	}
+	for _, b := range l.Blocks {
+		m.Blocks = append(m.Blocks, storage.SpaceBlock{Name: b.Name, Offset: b.Offset, Dim: b.Dim, Model: b.Model})
+	}
+	return m
 }

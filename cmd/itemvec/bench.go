@@ -42,6 +42,7 @@ func newBenchCmd() *cobra.Command {
 		corpus  string
 		prepDir string
 		set     string
+		refresh bool
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -54,6 +55,9 @@ func newBenchCmd() *cobra.Command {
      fetch, decode, inference, fusion, publish) on the sample catalog
      repeated --rounds times with distinct ids, or with --set large on the
      large photo set (1000 and 2000 px, baseline and progressive);
+  3. with --refresh (the default), the same items again with only their
+     behaviour counters changed: a counters-only refresh, re-fused from the
+     stored vectors after a HEAD per image, beside the full embed;
 and prints their ratio and, per stage, the wall time and the CPU time per
 item, with the process's total CPU time.
 
@@ -124,6 +128,7 @@ with the ratio.`,
 			default:
 				return fmt.Errorf("--set %q: want catalog or large", set)
 			}
+			job.Refresh = refresh
 			slog.Info("benchmark: end-to-end", "set", set, "items", len(env.Catalog.Items)+len(job.ExtraItems))
 			if b.Job, err = demo.RunJob(ctx, w, job); err != nil {
 				return err
@@ -138,6 +143,7 @@ with the ratio.`,
 	df.add(cmd)
 	cmd.Flags().IntVar(&rounds, "rounds", 4, "run the sample catalog (or the large photo set) this many times (distinct ids)")
 	cmd.Flags().StringVar(&set, "set", "catalog", "images of the end-to-end run: catalog (the sample catalog, ~650 px) or large (.deps/large: 1000 and 2000 px, baseline and progressive, plus the catalog once)")
+	cmd.Flags().BoolVar(&refresh, "refresh", true, "after the run, time a counters-only refresh of the same items")
 	cmd.Flags().DurationVar(&rawFor, "raw-for", 5*time.Second, "measure raw inference (or the tokenizer) for at least this long")
 	cmd.Flags().StringVar(&tokPath, "tokenizer", "", "benchmark this tokenizer.json instead of the pipeline")
 	cmd.Flags().StringVar(&prepDir, "prep", "", "time decode+prep alone over every image in this folder (one goroutine), against the previous path and the C reference")

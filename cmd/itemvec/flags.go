@@ -121,16 +121,22 @@ type serveFlags struct {
 	concurrency       int
 	decodeParallelism int
 	queue             string
+	vectorEncoding    string
+	blockCopies       bool
 }
 
 func (f *serveFlags) add(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.concurrency, "concurrency", workers.DefaultConcurrency, "tasks processed at once")
 	cmd.Flags().IntVar(&f.decodeParallelism, "decode-parallelism", 0, "images decoded and prepared at once, across tasks (0 = one per CPU; fetches are not counted)")
+	cmd.Flags().StringVar(&f.vectorEncoding, "vector-encoding", storage.EncodingFloat32,
+		"how vec is stored: float32, or float16 (half the memory; a space keeps the encoding it was created with)")
+	cmd.Flags().BoolVar(&f.blockCopies, "block-copies", false, "also store each block as its own field (vec:image, vec:text, vec:behavior); they are slices of vec")
 	cmd.Flags().StringVar(&f.queue, "queue", "", "asynq queue to serve (default: the queue of the worker's space, named after it, where itemvec enqueue puts its tasks)")
 }
 
 func (f *serveFlags) apply(cfg *workers.Config) {
 	cfg.Concurrency, cfg.DecodeParallelism, cfg.Queue = f.concurrency, f.decodeParallelism, f.queue
+	cfg.VectorEncoding, cfg.BlockCopies = f.vectorEncoding, f.blockCopies
 }
 
 // opsFlags are the long-running worker's: its HTTP listener and its grace

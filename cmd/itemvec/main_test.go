@@ -116,8 +116,18 @@ func TestVectorsGetAndFailures(t *testing.T) {
 	if _, _, err := run(t, "vectors", "get", "--redis", url, "sku-1"); err == nil {
 		t.Error("vectors get without --space and without itemvec:current succeeded")
 	}
+	if _, _, err := run(t, "vectors", "promote", "--redis", url, "s1"); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("promote a space no worker registered: %v", err)
+	}
+	if err := store.RegisterSpace(ctx, storage.SpaceMeta{Space: "s1", SpecID: "spec", SpecHash: strings.Repeat("a", 64), Dim: 2,
+		Blocks: []storage.SpaceBlock{{Name: "image", Dim: 2}}}); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := run(t, "vectors", "promote", "--redis", url, "s1"); err != nil {
 		t.Fatal(err)
+	}
+	if out, _, err := run(t, "spaces", "--redis", url); err != nil || !strings.Contains(out, "*  s1") {
+		t.Errorf("itemvec spaces: %q, %v; want s1 marked current", out, err)
 	}
 	out, _, err := run(t, "vectors", "get", "--redis", url, "sku-1", "sku-2")
 	if exitCode(err) != 3 {

@@ -127,29 +127,4 @@ func newVectorsFailuresCmd() *cobra.Command {
 	return cmd
 }
 
-func newVectorsPromoteCmd() *cobra.Command {
-	var rf redisFlags
-	cmd := &cobra.Command{
-		Use:   "promote SPACE",
-		Short: "Point itemvec:current at SPACE (after a new spec's backfill)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			store, closeStore, err := rf.store()
-			if err != nil {
-				return err
-			}
-			defer closeStore()
-			prev, err := store.Current(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if err := store.SetCurrent(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "itemvec:current: %q -> %q\n", prev, args[0])
-			return nil
-		},
-	}
-	rf.add(cmd)
-	return cmd
-}
+func newVectorsPromoteCmd() *cobra.Command { return newPromoteCmd("promote SPACE") }

@@ -78,6 +78,10 @@ func (b *Bench) Print(w io.Writer) {
 			fmt.Sprintf("%d items", st.s.Items()), st.s.PerItem().Round(time.Microsecond), cpuText(st.s))
 		measured += st.s.CPU()
 	}
+	if r := job.Refresh; r != nil && e2e > 0 {
+		fmt.Fprintf(w, "  counters-only refresh, same items        : %8.1f items/s (%d items, %d re-fused from stored vectors, in %s; %.1f× the full embed; %.2f core-s)\n",
+			r.ItemsPerSecond(), r.Items, r.Refreshed, r.Elapsed.Round(time.Millisecond), r.ItemsPerSecond()/e2e, r.CPU.Seconds())
+	}
 	if job.CPU > 0 {
 		fmt.Fprintf(w, "  process CPU during the run: %.2f core-s in %.2f s wall (%.2f of %d cores busy); %.2f core-s (%.0f%%) in the stages' cpu above,\n",
 			job.CPU.Seconds(), job.Elapsed.Seconds(), job.CPU.Seconds()/job.Elapsed.Seconds(), runtime.NumCPU(),

@@ -15,6 +15,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/itemvec/itemvec"
+	"github.com/itemvec/itemvec/fusion"
 	"github.com/itemvec/itemvec/internal/cputime"
 	"github.com/itemvec/itemvec/storage"
 	"github.com/itemvec/itemvec/workers"
@@ -41,6 +42,72 @@ type Job struct {
 	// Batch and MaxRetry are the enqueue settings (workers.EnqueueConfig).
 	Batch    int
 	MaxRetry int
+	// Refresh, once the job is drained, enqueues every item again with
+	// only its behaviour counters changed (BumpCounters) and times that run:
+	// Report.Refresh, the counters-only refresh beside the full embed.
+	Refresh bool
+}
+
+// RefreshRun is the counters-only run of a Job with Refresh.
+type RefreshRun struct {
+	Items     int           // items enqueued with new counters
+	Refreshed int           // of them, re-fused from the stored vector (no fetch, decode, inference)
+	Elapsed   time.Duration // enqueue to drained
+	CPU       time.Duration // process CPU time
+}
+
+// ItemsPerSecond is the refresh run's items over its wall time.
+func (r *RefreshRun) ItemsPerSecond() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Items) / r.Elapsed.Seconds()
+}
+
+// BumpCounters returns it with every device's views and clicks up by one
+// (a pc device is added to an item without counters): the daily change of
+// a catalog whose media stay the same.
+func BumpCounters(it workers.Item) workers.Item {
+	b := fusion.Behavior{}
+	if it.Behavior != nil {
+		b = *it.Behavior
+	}
+	devices := make(map[string]fusion.DeviceCounters, len(b.Devices)+1)
+	for d, c := range b.Devices {
+		c.Views++
+		c.Clicks++
+		devices[d] = c
+	}
+	if len(devices) == 0 {
+		devices["pc"] = fusion.DeviceCounters{Views: 1}
+	}
+	b.Devices = devices
+	it.Behavior = &b
+	return it
+}
+
+// runRefresh enqueues items with bumped counters and waits until drained.
+func runRefresh(ctx context.Context, w *workers.Worker, client *asynq.Client, insp *asynq.Inspector, items []workers.Item, job Job) (*RefreshRun, error) {
+	var manifest bytes.Buffer
+	enc := json.NewEncoder(&manifest)
+	for _, it := range items {
+		if err := enc.Encode(BumpCounters(it)); err != nil {
+			return nil, err
+		}
+	}
+	before := w.Stats().Refresh.Items()
+	start, cpu := time.Now(), cputime.Process()
+	sum, err := workers.Enqueue(ctx, client, &manifest, workers.EnqueueConfig{
+		Space: w.Space(), Batch: job.Batch, Queue: w.Config().Queue, MaxRetry: job.MaxRetry, Logger: w.Config().Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := waitDrained(ctx, insp, w.Config().Queue); err != nil {
+		return nil, err
+	}
+	return &RefreshRun{Items: sum.Items, Refreshed: int(w.Stats().Refresh.Items() - before),
+		Elapsed: time.Since(start), CPU: cputime.Process() - cpu}, nil
 }
 
 // RunJob uploads the job's images, starts w, enqueues the job's manifest on
@@ -89,13 +156,19 @@ func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
 		return nil, err
 	}
 	elapsed, cpu := time.Since(start), cputime.Process()-cpu
+	var refresh *RefreshRun
+	if job.Refresh {
+		if refresh, err = runRefresh(ctx, w, client, insp, items, job); err != nil {
+			return nil, err
+		}
+	}
 	if err := w.Shutdown(ctx); err != nil {
 		return nil, err
 	}
 
 	space := w.Space()
 	store := storage.NewVectorStore(cfg.Redis, storage.StoreConfig{Logger: cfg.Logger})
-	rep := &Report{Space: space, Items: sum.Items, Elapsed: elapsed, CPU: cpu, Titles: titles,
+	rep := &Report{Space: space, Items: sum.Items, Elapsed: elapsed, CPU: cpu, Titles: titles, Refresh: refresh,
 		Vectors: map[string]*storage.ItemVector{}, Stats: w.Stats(), Catalog: cat}
 	err = store.ScanItems(ctx, space, func(v *storage.ItemVector) error {
 		rep.Vectors[v.ID] = v

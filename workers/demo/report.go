@@ -29,6 +29,7 @@ type Report struct {
 	Archived  []*asynq.TaskInfo
 	Stats     *workers.Stats
 	Catalog   *catalog.Catalog
+	Refresh   *RefreshRun // with Job.Refresh
 }
 
 // ItemsPerSecond is published items over the job's wall time.

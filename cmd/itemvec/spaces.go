@@ -1,0 +1,132 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/itemvec/itemvec/storage"
+)
+
+func newSpacesCmd() *cobra.Command {
+	var (
+		rf      redisFlags
+		jsonOut bool
+	)
+	cmd := &cobra.Command{
+		Use:   "spaces",
+		Short: "List the spaces in Redis with their item, failure and warning counts; show or promote one",
+		Long: `spaces lists every space a worker registered (itemvec:<space>:meta) and the current
+one: its items, failure records, items published with warnings, when it was
+created, its spec, models and vector encoding. * marks the current space.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			store, closeStore, err := rf.store()
+			if err != nil {
+				return err
+			}
+			defer closeStore()
+			spaces, err := store.Spaces(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if jsonOut {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				for _, s := range spaces {
+					out := map[string]any{"space": s.Name, "items": s.Items, "failed": s.Failed, "warnings": s.Warnings, "current": s.Current}
+					if m := s.Meta; m != nil {
+						out["created_at"], out["spec"], out["image_model"], out["text_model"], out["encoding"], out["dim"] =
+							m.CreatedAt.UTC(), m.SpecID, m.ImageModel, m.TextModel, m.Encoding, m.Dim
+					}
+					if err := enc.Encode(out); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "\tSPACE\tITEMS\tFAILED\tWARNINGS\tCREATED\tSPEC\tIMAGE\tTEXT\tENCODING")
+			for _, s := range spaces {
+				mark := ""
+				if s.Current {
+					mark = "*"
+				}
+				created, spec, img, text, enc := "-", "-", "-", "-", "-"
+				if m := s.Meta; m != nil {
+					created, spec, img, text, enc = m.CreatedAt.UTC().Format(time.DateTime), m.SpecID, m.ImageModel, m.TextModel, m.Encoding
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", mark, s.Name, s.Items, s.Failed, s.Warnings, created, spec, img, text, enc)
+			}
+			return tw.Flush()
+		},
+	}
+	rf.add(cmd)
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "JSON lines instead of a table")
+	cmd.AddCommand(newSpacesShowCmd(), newPromoteCmd("promote SPACE"))
+	return cmd
+}
+
+func newSpacesShowCmd() *cobra.Command {
+	var rf redisFlags
+	cmd := &cobra.Command{
+		Use:   "show SPACE",
+		Short: "Print a space's meta (spec, layout of vec, models, encoding) as JSON",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, closeStore, err := rf.store()
+			if err != nil {
+				return err
+			}
+			defer closeStore()
+			m, err := store.Space(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if m == nil {
+				return fmt.Errorf("space %q has no meta: no worker registered it (itemvec spaces lists the spaces)", args[0])
+			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "  ")
+			return enc.Encode(m)
+		},
+	}
+	rf.add(cmd)
+	return cmd
+}
+
+// newPromoteCmd is itemvec spaces promote (and its older name, itemvec
+// vectors promote).
+func newPromoteCmd(use string) *cobra.Command {
+	var (
+		rf    redisFlags
+		force bool
+	)
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: "Make SPACE current (itemvec:current) and announce it on itemvec:promotions",
+		Long: `promote points itemvec:current at SPACE and appends an entry (space, previous,
+items, at) to the stream itemvec:promotions, which device backends follow to
+switch spaces. It refuses a space no worker registered, and one holding fewer
+items than the current space (its backfill is not done) unless --force.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, closeStore, err := rf.store()
+			if err != nil {
+				return err
+			}
+			defer closeStore()
+			res, err := store.Promote(cmd.Context(), args[0], storage.PromoteOptions{Force: force})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "itemvec:current: %q (%d items) -> %q (%d items)\n", res.Previous, res.PreviousItems, res.Space, res.Items)
+			return nil
+		},
+	}
+	rf.add(cmd)
+	cmd.Flags().BoolVar(&force, "force", false, "promote even when the space holds fewer items than the current one")
+	return cmd
+}
