@@ -95,7 +95,7 @@ func (h *handler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	res, err := h.pipeline.Process(ctx, p.Items, at)
 	if res != nil {
 		h.log.Info("task processed", "task", at.Task, "attempt", at.Retry+1,
-			"items", len(p.Items), "published", len(res.Published), "up_to_date", len(res.UpToDate),
+			"items", len(p.Items), "published", len(res.Published), "refreshed", len(res.Refreshed), "up_to_date", len(res.UpToDate),
 			"failed", len(res.Failed), "retry", len(res.Retry))
 	}
 	h.pipeline.metrics.tasks.WithLabelValues(taskOutcome(err, at)).Inc()
