@@ -360,3 +360,113 @@ func (s *VectorStore) cards(ctx context.Context, op string, spaces ...string) ([
 	}
 	return out, nil
 }
+
+// IndexPage is one page of a space's item index (ScanIndex).
+type IndexPage struct {
+	// IDs are the items of the page.
+	IDs []string
+	// Next is the cursor of the next page; 0 when the walk is done.
+	Next uint64
+}
+
+// ScanIndex returns the page of the space's item index at cursor (0
+// starts a walk), about count ids, with ZSCAN: a walk that runs to Next == 0
+// returns every item that was in the index for the whole walk, possibly
+// some twice. The cursor can be stored to resume a walk.
+func (s *VectorStore) ScanIndex(ctx context.Context, space string, cursor uint64, count int64) (IndexPage, error) {
+	const op = "storage.VectorStore.ScanIndex"
+	if err := checkSpace(op, space); err != nil {
+		return IndexPage{}, err
+	}
+	kv, next, err := s.rdb.ZScan(ctx, IndexKey(space), cursor, "", count).Result()
+	if err != nil {
+		return IndexPage{}, redisError(op, IndexKey(space), err)
+	}
+	page := IndexPage{Next: next}
+	for i := 0; i < len(kv); i += 2 { // member, score, member, score…
+		page.IDs = append(page.IDs, kv[i])
+	}
+	return page, nil
+}
+
+// ItemLines returns the manifest line each item of space was published
+// from (nil where the item is gone or was published without one), in one
+// round trip.
+func (s *VectorStore) ItemLines(ctx context.Context, space string, ids ...string) ([]json.RawMessage, error) {
+	const op = "storage.VectorStore.ItemLines"
+	if err := checkSpace(op, space); err != nil {
+		return nil, err
+	}
+	cmds := make([]*redis.StringCmd, len(ids))
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HGet(ctx, ItemKey(space, id), fieldItem)
+		}
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, redisError(op, "itemvec:"+space, err)
+	}
+	out := make([]json.RawMessage, len(ids))
+	for i, c := range cmds {
+		if v := c.Val(); v != "" {
+			out[i] = json.RawMessage(v)
+		}
+	}
+	return out, nil
+}
+
+// BackfillKey is the HASH holding the progress of a backfill of space to
+// from space from.
+func BackfillKey(to, from string) string { return "itemvec:" + to + ":backfill:" + from }
+
+// BackfillState is how far a backfill has come.
+type BackfillState struct {
+	// Cursor is the ZSCAN cursor of the source index to go on from.
+	Cursor uint64
+	// Scanned ids, Enqueued items and NoLine items (published without
+	// their manifest line, so not enqueued) so far.
+	Scanned, Enqueued, NoLine int64
+	// Done is set once the walk reached its end.
+	Done bool
+	// Started is when the backfill began.
+	Started time.Time
+}
+
+// Backfill returns the state of the backfill of to from from; the zero
+// state when none was saved.
+func (s *VectorStore) Backfill(ctx context.Context, to, from string) (BackfillState, error) {
+	const op = "storage.VectorStore.Backfill"
+	if err := errors.Join(checkSpace(op, to), checkSpace(op, from)); err != nil {
+		return BackfillState{}, err
+	}
+	h, err := s.rdb.HGetAll(ctx, BackfillKey(to, from)).Result()
+	if err != nil {
+		return BackfillState{}, redisError(op, BackfillKey(to, from), err)
+	}
+	var st BackfillState
+	st.Cursor, _ = strconv.ParseUint(h["cursor"], 10, 64)
+	st.Scanned, _ = strconv.ParseInt(h["scanned"], 10, 64)
+	st.Enqueued, _ = strconv.ParseInt(h["enqueued"], 10, 64)
+	st.NoLine, _ = strconv.ParseInt(h["no_line"], 10, 64)
+	st.Done = h["done"] == "1"
+	if ms, err := strconv.ParseInt(h["started"], 10, 64); err == nil {
+		st.Started = time.UnixMilli(ms)
+	}
+	return st, nil
+}
+
+// SaveBackfill records st as the state of the backfill of to from from.
+func (s *VectorStore) SaveBackfill(ctx context.Context, to, from string, st BackfillState) error {
+	const op = "storage.VectorStore.SaveBackfill"
+	done := "0"
+	if st.Done {
+		done = "1"
+	}
+	key := BackfillKey(to, from)
+	if err := s.rdb.HSet(ctx, key, "cursor", strconv.FormatUint(st.Cursor, 10), "scanned", strconv.FormatInt(st.Scanned, 10),
+		"enqueued", strconv.FormatInt(st.Enqueued, 10), "no_line", strconv.FormatInt(st.NoLine, 10), "done", done,
+		"started", strconv.FormatInt(st.Started.UnixMilli(), 10)).Err(); err != nil {
+		return redisError(op, key, err)
+	}
+	return nil
+}

@@ -46,6 +46,7 @@ const (
 	fieldMediaHash   = "media_hash"
 	fieldWarnings    = "warnings"
 	fieldEncoding    = "encoding"
+	fieldItem        = "item"
 )
 
 // ItemKey is the HASH holding one item's vector in a space.
@@ -82,6 +83,10 @@ type ItemVector struct {
 	// Warnings are sentences about the input a person may want to act on,
 	// e.g. counters of a device the spec does not know that were left out.
 	Warnings []string
+	// Item is the manifest line the vector was made from (field item), so
+	// that a backfill can enqueue the item for another space; empty for
+	// items published before the field existed.
+	Item json.RawMessage
 	// Modalities lists the modalities present in the item. When nil,
 	// Publish writes the modalities of Blocks in contract order.
 	Modalities []string
@@ -274,6 +279,7 @@ func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVec
 		fields = append(fields, fieldModalities, strings.Join(present, ","))
 		for _, opt := range []struct{ field, value string }{
 			{fieldMediaHash, it.MediaHash}, {fieldWarnings, strings.Join(it.Warnings, "\n")}, {fieldEncoding, s.encoding},
+			{fieldItem, string(it.Item)},
 		} {
 			if opt.value != "" {
 				fields = append(fields, opt.field, opt.value)
@@ -608,6 +614,9 @@ func decodeItem(id string, m map[string]string) (*ItemVector, error) {
 	}
 	if w := m[fieldWarnings]; w != "" {
 		it.Warnings = strings.Split(w, "\n")
+	}
+	if item := m[fieldItem]; item != "" {
+		it.Item = json.RawMessage(item)
 	}
 	if list := m[fieldModalities]; list != "" {
 		it.Modalities = strings.Split(list, ",")

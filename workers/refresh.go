@@ -148,6 +148,7 @@ func (p *pipeline) itemVector(it Item, v *fusion.Vector, hash, media string) *st
 		SpecHash:    v.SpecHash,
 		ContentHash: hash,
 		MediaHash:   media,
+		Item:        itemJSON(&it),
 		UpdatedAt:   p.now(),
 	}
 }

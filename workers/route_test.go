@@ -30,7 +30,7 @@ func otherSpec(t *testing.T) *fusion.Spec {
 func manifestOf(prefix string, n int) string {
 	var b strings.Builder
 	for i := range n {
-		fmt.Fprintf(&b, `{"id":"%s-%02d","images":["s3://b/red.jpg"],"behavior":{"price":%d}}`+"\n", prefix, i, 10+i)
+		fmt.Fprintf(&b, `{"id":"%s-%03d","images":["s3://b/red.jpg"],"behavior":{"price":%d}}`+"\n", prefix, i, 10+i)
 	}
 	return b.String()
 }
@@ -125,7 +125,7 @@ func TestTwoSpacesOnOneRedis(t *testing.T) {
 				continue
 			}
 			for i := range n {
-				ids = append(ids, fmt.Sprintf("%s-%02d", p, i))
+				ids = append(ids, fmt.Sprintf("%s-%03d", p, i))
 			}
 		}
 		slices.Sort(ids)
