@@ -470,3 +470,98 @@ func (s *VectorStore) SaveBackfill(ctx context.Context, to, from string, st Back
 	}
 	return nil
 }
+
+// DropOptions control DropSpace.
+type DropOptions struct {
+	// Batch is how many keys one round deletes (default 500).
+	Batch int
+	// Progress, when set, is called after each round with the keys
+	// deleted so far.
+	Progress func(deleted int64)
+}
+
+// DropSpace deletes every key of space in rounds of o.Batch keys (UNLINK,
+// so Redis frees the memory in the background and no round blocks it for
+// long): the items by the index, then whatever else SCAN finds under
+// itemvec:<space>: (items from before the index, failure records, streams),
+// the meta last, so an interrupted drop can be run again. It refuses the
+// current space. It returns how many keys it deleted.
+func (s *VectorStore) DropSpace(ctx context.Context, space string, o DropOptions) (int64, error) {
+	const op = "storage.VectorStore.DropSpace"
+	if err := checkSpace(op, space); err != nil {
+		return 0, err
+	}
+	cur, err := s.Current(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if cur == space {
+		return 0, itemvec.Errorf(itemvec.KindConfig, op, "space %s is current: promote another space first (itemvec spaces promote)", space)
+	}
+	if o.Batch <= 0 {
+		o.Batch = 500
+	}
+	var deleted int64
+	unlink := func(keys []string) error {
+		if len(keys) == 0 {
+			return nil
+		}
+		// One key per command: on a cluster the keys of a round live in
+		// different slots.
+		cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, k := range keys {
+				p.Unlink(ctx, k)
+			}
+			return nil
+		})
+		if err != nil {
+			return redisError(op, "itemvec:"+space, err)
+		}
+		for _, c := range cmds {
+			deleted += c.(*redis.IntCmd).Val()
+		}
+		if o.Progress != nil {
+			o.Progress(deleted)
+		}
+		return nil
+	}
+	// Items by the index: each round removes its ids from the index after
+	// their keys, so a re-run starts where this one stopped.
+	for {
+		ids, err := s.rdb.ZRange(ctx, IndexKey(space), 0, int64(o.Batch)-1).Result()
+		if err != nil {
+			return deleted, redisError(op, IndexKey(space), err)
+		}
+		if len(ids) == 0 {
+			break
+		}
+		keys := make([]string, 0, 2*len(ids))
+		members := make([]any, len(ids))
+		for i, id := range ids {
+			keys = append(keys, ItemKey(space, id), FailedKey(space, id))
+			members[i] = id
+		}
+		if err := unlink(keys); err != nil {
+			return deleted, err
+		}
+		if err := s.rdb.ZRem(ctx, IndexKey(space), members...).Err(); err != nil {
+			return deleted, redisError(op, IndexKey(space), err)
+		}
+	}
+	// The rest, the meta last.
+	var rest []string
+	if err := s.scanKeys(ctx, "itemvec:"+space+":*", func(k string) {
+		if k != MetaKey(space) {
+			rest = append(rest, k)
+		}
+	}); err != nil {
+		return deleted, redisError(op, "itemvec:"+space+":*", err)
+	}
+	for i := 0; i < len(rest); i += o.Batch {
+		if err := unlink(rest[i:min(i+o.Batch, len(rest))]); err != nil {
+			return deleted, err
+		}
+	}
+	s.metas.Delete(space)
+	return deleted, unlink([]string{MetaKey(space)})
+}

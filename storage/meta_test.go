@@ -145,3 +145,52 @@ func TestSpacesAsObjects(t *testing.T) {
 		}
 	}
 }
+
+// TestDropSpace deletes a space of 300 items (above the ZSET listpack
+// limit), failures and streams in rounds of 64, leaves other spaces alone,
+// and refuses the current space.
+func TestDropSpace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no redis-server")
+	}
+	rdb := redistest.Start(t).Client()
+	ctx := t.Context()
+	s := storage.NewVectorStore(rdb, storage.StoreConfig{})
+	for _, sp := range []string{"gone", "kept"} {
+		if err := s.RegisterSpace(ctx, testMeta(sp)); err != nil {
+			t.Fatal(err)
+		}
+		var items []storage.ItemVector
+		for i := range 300 {
+			items = append(items, storage.ItemVector{ID: fmt.Sprintf("sku-%d", i), Vector: []float32{1, 0, 0, 0, 0}, SpecID: "spec", SpecHash: "h", ContentHash: "c"})
+		}
+		if err := s.Publish(ctx, sp, items); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordFailures(ctx, sp, []storage.Failure{{ID: "bad-1", Kind: "decode_corrupt", Reason: "r"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.SetCurrent(ctx, "kept"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DropSpace(ctx, "kept", storage.DropOptions{}); itemvec.KindOf(err) != itemvec.KindConfig {
+		t.Errorf("dropping the current space: %v", err)
+	}
+	rounds := 0
+	n, err := s.DropSpace(ctx, "gone", storage.DropOptions{Batch: 64, Progress: func(int64) { rounds++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 300 items, 1 failure record, the failure index, the item index (removed
+	// by its last ZREM, not counted), the update stream, the meta.
+	if n != 300+1+1+1+1 || rounds < 300/64 {
+		t.Errorf("deleted %d keys in %d rounds", n, rounds)
+	}
+	if left, _ := rdb.Keys(ctx, "itemvec:gone:*").Result(); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	if kept, _ := rdb.ZCard(ctx, storage.IndexKey("kept")).Result(); kept != 300 {
+		t.Errorf("the other space lost items: %d left", kept)
+	}
+}

@@ -65,7 +65,7 @@ created, its spec, models and vector encoding. * marks the current space.`,
 	}
 	rf.add(cmd)
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "JSON lines instead of a table")
-	cmd.AddCommand(newSpacesShowCmd(), newPromoteCmd("promote SPACE"))
+	cmd.AddCommand(newSpacesShowCmd(), newPromoteCmd("promote SPACE"), newSpacesDropCmd())
 	return cmd
 }
 
@@ -128,5 +128,56 @@ items than the current space (its backfill is not done) unless --force.`,
 	}
 	rf.add(cmd)
 	cmd.Flags().BoolVar(&force, "force", false, "promote even when the space holds fewer items than the current one")
+	return cmd
+}
+
+func newSpacesDropCmd() *cobra.Command {
+	var (
+		rf    redisFlags
+		batch int
+		yes   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "drop SPACE --yes",
+		Short: "Delete every key of a space that is not current, in bounded batches",
+		Long: `drop deletes a space's items, failure records, streams and meta in rounds of
+--batch keys (UNLINK: Redis frees the memory in the background), the meta last, so
+an interrupted drop can be run again. It refuses the current space. Without --yes
+it only says what it would delete.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, closeStore, err := rf.store()
+			if err != nil {
+				return err
+			}
+			defer closeStore()
+			space := args[0]
+			if !yes {
+				spaces, err := store.Spaces(cmd.Context())
+				if err != nil {
+					return err
+				}
+				for _, s := range spaces {
+					if s.Name == space {
+						fmt.Fprintf(cmd.OutOrStdout(), "would delete space %s: %d items, %d failure records, and its streams and meta; run again with --yes\n",
+							space, s.Items, s.Failed)
+						return exitError{code: 1}
+					}
+				}
+				return fmt.Errorf("space %q is not in Redis (itemvec spaces lists the spaces)", space)
+			}
+			n, err := store.DropSpace(cmd.Context(), space, storage.DropOptions{Batch: batch, Progress: func(d int64) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "dropping %s: %d keys deleted\n", space, d)
+			}})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "dropped space %s: %d keys deleted\n", space, n)
+			return nil
+		},
+	}
+	rf.add(cmd)
+	cmd.Flags().IntVar(&batch, "batch", 500, "keys deleted per round")
+	cmd.Flags().BoolVar(&yes, "yes", false, "really delete")
 	return cmd
 }
