@@ -1,9 +1,12 @@
 package fusion
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // Behavior is what shoppers did around an item: its price, its rating and
@@ -21,7 +24,8 @@ type Behavior struct {
 
 // DeviceCounters are one device's funnel counts. Later stages may exceed
 // earlier ones (carts added from a listing without a click); the rates that
-// result are clipped to 1.
+// result are clipped to 1, and the item gets a WarningCountersInconsistent
+// warning.
 type DeviceCounters struct {
 	Views  int64 `json:"views"`
 	Clicks int64 `json:"clicks"`
@@ -66,20 +70,70 @@ func (s *Spec) BehaviorFeatureNames() []string {
 	return names
 }
 
+// Codes of the warnings in Vector.Warnings and Spec.BehaviorWarnings. A
+// warning is not an error: the vector is made and is valid, but some input
+// did not count as its sender may think. Workers count warnings by code in
+// metrics, so the strings never change.
+const (
+	// WarningUnknownDevice: a key of Behavior.Devices is neither a device of
+	// the spec nor an alias of one, the missing policy is "ignore", and its
+	// counters are not all 0: they were left out of every feature, totals
+	// included. Field: "behavior.devices.<key>".
+	WarningUnknownDevice = "unknown_device"
+	// WarningCountersInconsistent: a device of the spec (its aliases' counters
+	// added in) has more clicks than views, more carts than clicks or more
+	// orders than clicks, so a rate of the spec (ctr, cart_rate, cvr) takes a
+	// later funnel stage over a smaller earlier one and overstates it
+	// (clipped at 1). Field: "behavior.devices.<device>".
+	WarningCountersInconsistent = "counters_inconsistent"
+)
+
+// Warning is something odd about one item's input that did not stop it from
+// being fused. Warnings come sorted by Field, then Code.
+type Warning struct {
+	// Code is one of the Warning* constants.
+	Code string `json:"code"`
+	// Field is the input field concerned, e.g. "behavior.devices.ios_app".
+	Field string `json:"field"`
+	// Message says, in a sentence a person can act on, what happened and
+	// what to do about it.
+	Message string `json:"message"`
+}
+
+// BehaviorWarnings returns the warnings that Fuse would attach to a vector
+// made with behaviour b (nil when there are none, or b is nil), without
+// fusing. The error is the one BehaviorFeatures returns for s and b: an
+// invalid spec or behaviour has no warnings, only that error.
+func (s *Spec) BehaviorWarnings(b *Behavior) ([]Warning, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if b == nil {
+		return nil, nil
+	}
+	keys := sortedKeys(b.Devices)
+	if err := checkBehavior(b, s, keys, "BehaviorWarnings"); err != nil {
+		return nil, err
+	}
+	return behaviorWarnings(b, s, keys, deviceFunnels(b, s, keys)), nil
+}
+
 // BehaviorFeatures turns b into the behaviour block of spec s, before the
 // block's L2 normalisation: BehaviorDim values, each in [-1, 1], in the order
-// of BehaviorFeatureNames. The formulas are in the package documentation.
+// of BehaviorFeatureNames. The counters of a device alias count as its
+// target's. The formulas are in the package documentation.
 //
 // A nil b is a missing behaviour modality: BehaviorFeatures returns nil and no
 // error. A NaN, infinite or negative price, a rating outside
 // [0, rating_max], a negative counter or (under the "reject" policy) an
 // unknown device key is an *itemvec.Error with code CodeInvalidInput naming
-// the field (see FieldOf).
+// the field (see FieldOf). Warnings are not returned here; see
+// Spec.BehaviorWarnings.
 func BehaviorFeatures(b *Behavior, s *Spec) ([]float32, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	f, err := behaviorFeatures(b, s, "BehaviorFeatures")
+	f, _, err := behaviorFeatures(b, s, "BehaviorFeatures")
 	if err != nil || f == nil {
 		return nil, err
 	}
@@ -90,16 +144,49 @@ func BehaviorFeatures(b *Behavior, s *Spec) ([]float32, error) {
 	return out, nil
 }
 
-// behaviorFeatures is BehaviorFeatures in float64 for a validated spec; op
-// names the exported caller in errors.
-func behaviorFeatures(b *Behavior, s *Spec, op string) ([]float64, error) {
-	if b == nil {
-		return nil, nil
+// funnel is one device's counters in float64: sums of int64 counters could
+// overflow.
+type funnel struct{ views, clicks, carts, orders float64 }
+
+func (f *funnel) add(c DeviceCounters) {
+	f.views += float64(c.Views)
+	f.clicks += float64(c.Clicks)
+	f.carts += float64(c.Carts)
+	f.orders += float64(c.Orders)
+}
+
+// deviceFunnels returns the counters of each device of s, in spec order,
+// with the counters of the device's aliases added in. keys are the keys of
+// b.Devices, sorted: summing in a fixed order keeps the rounding of huge
+// sums, and so the vector, the same from run to run. Keys that are neither
+// devices nor aliases count nowhere.
+func deviceFunnels(b *Behavior, s *Spec, keys []string) []funnel {
+	bs := &s.Behavior
+	out := make([]funnel, len(bs.Devices))
+	for _, key := range keys {
+		c, d := b.Devices[key], key
+		if target, ok := bs.DeviceAliases[key]; ok {
+			d = target
+		}
+		if i := slices.Index(bs.Devices, d); i >= 0 {
+			out[i].add(c)
+		}
 	}
-	if err := checkBehavior(b, s, op); err != nil {
-		return nil, err
+	return out
+}
+
+// behaviorFeatures is BehaviorFeatures in float64 for a validated spec, with
+// the warnings of b; op names the exported caller in errors.
+func behaviorFeatures(b *Behavior, s *Spec, op string) ([]float64, []Warning, error) {
+	if b == nil {
+		return nil, nil, nil
+	}
+	keys := sortedKeys(b.Devices)
+	if err := checkBehavior(b, s, keys, op); err != nil {
+		return nil, nil, err
 	}
 	bs := &s.Behavior
+	funnels := deviceFunnels(b, s, keys)
 	logCount := func(n float64) float64 { return clamp01(math.Log1p(n) / math.Log1p(bs.CountRef)) }
 	rate := func(k, n float64, p Prior) float64 { return clamp01((k + p.Alpha) / (n + p.Alpha + p.Beta)) }
 
@@ -113,35 +200,32 @@ func behaviorFeatures(b *Behavior, s *Spec, op string) ([]float64, error) {
 	}
 	raw = append(raw, clamp01(math.Log1p(b.Price)/math.Log1p(bs.PriceRef)), rating, hasRating)
 
-	// Sums in float64: int64 totals of huge counters could overflow.
-	var views, clicks, carts, orders float64
-	for _, d := range bs.Devices {
-		c := b.Devices[d]
-		views += float64(c.Views)
-		clicks += float64(c.Clicks)
-		carts += float64(c.Carts)
-		orders += float64(c.Orders)
+	var total funnel
+	for _, f := range funnels {
+		total.views += f.views
+		total.clicks += f.clicks
+		total.carts += f.carts
+		total.orders += f.orders
 	}
 	raw = append(raw,
-		logCount(views),
-		rate(clicks, views, bs.CTRPrior),
-		rate(carts, clicks, bs.CartPrior),
-		rate(orders, clicks, bs.CVRPrior),
+		logCount(total.views),
+		rate(total.clicks, total.views, bs.CTRPrior),
+		rate(total.carts, total.clicks, bs.CartPrior),
+		rate(total.orders, total.clicks, bs.CVRPrior),
 	)
-	for _, d := range bs.Devices {
-		c := b.Devices[d]
-		v, k, a, o := float64(c.Views), float64(c.Clicks), float64(c.Carts), float64(c.Orders)
+	for i, d := range bs.Devices {
+		f := funnels[i]
 		// With no views anywhere there is no device mix: the share sits at
 		// its centre, i.e. contributes 0 after standardisation.
 		share := bs.Standardize[d+".view_share"].Center
-		if views > 0 {
-			share = v / views
+		if total.views > 0 {
+			share = f.views / total.views
 		}
 		raw = append(raw,
-			logCount(v), logCount(k), logCount(a), logCount(o),
-			rate(k, v, bs.CTRPrior),
-			rate(a, k, bs.CartPrior),
-			rate(o, k, bs.CVRPrior),
+			logCount(f.views), logCount(f.clicks), logCount(f.carts), logCount(f.orders),
+			rate(f.clicks, f.views, bs.CTRPrior),
+			rate(f.carts, f.clicks, bs.CartPrior),
+			rate(f.orders, f.clicks, bs.CVRPrior),
 			share,
 		)
 	}
@@ -150,10 +234,13 @@ func behaviorFeatures(b *Behavior, s *Spec, op string) ([]float64, error) {
 		fs := bs.Standardize[name]
 		raw[i] = max(-1, min(1, (raw[i]-fs.Center)/fs.Scale))
 	}
-	return raw, nil
+	return raw, behaviorWarnings(b, s, keys, funnels), nil
 }
 
-func checkBehavior(b *Behavior, s *Spec, op string) error {
+// checkBehavior returns the error of an invalid b; keys are the keys of
+// b.Devices, sorted, so that the error for an input with several bad devices
+// is always the same.
+func checkBehavior(b *Behavior, s *Spec, keys []string, op string) error {
 	bad := func(field, format string, args ...any) error {
 		return newError(CodeInvalidInput, op, "behavior."+field, fmt.Errorf(format, args...))
 	}
@@ -163,16 +250,9 @@ func checkBehavior(b *Behavior, s *Spec, op string) error {
 	if !(b.Rating >= 0 && b.Rating <= s.Behavior.RatingMax) {
 		return bad("rating", "%v must be in [0, %v]", b.Rating, s.Behavior.RatingMax)
 	}
-	// Sorted so that the error for an input with several bad devices is
-	// always the same.
-	keys := make([]string, 0, len(b.Devices))
-	for d := range b.Devices {
-		keys = append(keys, d)
-	}
-	slices.Sort(keys)
 	for _, d := range keys {
-		if !slices.Contains(s.Behavior.Devices, d) && s.Missing.UnknownDevices == "reject" {
-			return bad("devices."+d, "unknown device; the spec knows %v", s.Behavior.Devices)
+		if !s.knowsDevice(d) && s.Missing.UnknownDevices == "reject" {
+			return bad("devices."+d, "unknown device; the spec knows %s", s.knownDevices())
 		}
 		c := b.Devices[d]
 		counters := []struct {
@@ -186,6 +266,115 @@ func checkBehavior(b *Behavior, s *Spec, op string) error {
 		}
 	}
 	return nil
+}
+
+// behaviorWarnings returns the warnings of a checked b, given its sorted
+// device keys and its deviceFunnels, sorted by field and code; nil when
+// there are none.
+func behaviorWarnings(b *Behavior, s *Spec, keys []string, funnels []funnel) []Warning {
+	var out []Warning
+	for _, key := range keys {
+		c := b.Devices[key]
+		if s.knowsDevice(key) || c == (DeviceCounters{}) {
+			continue
+		}
+		out = append(out, Warning{
+			Code:  WarningUnknownDevice,
+			Field: "behavior.devices." + key,
+			Message: fmt.Sprintf("device %q is not in the spec (%s): its %d views, %d clicks, %d carts and %d orders "+
+				"were left out; map it with behavior.device_aliases or add the device to a new spec",
+				key, s.knownDevices(), c.Views, c.Clicks, c.Carts, c.Orders),
+		})
+	}
+	for i, d := range s.Behavior.Devices {
+		f := funnels[i]
+		type excess struct {
+			later, earlier string
+			k, n           float64
+			rate           string
+		}
+		var over []excess
+		for _, e := range []excess{
+			{"clicks", "views", f.clicks, f.views, "ctr"},
+			{"carts", "clicks", f.carts, f.clicks, "cart_rate"},
+			{"orders", "clicks", f.orders, f.clicks, "cvr"},
+		} {
+			if e.k > e.n {
+				over = append(over, e)
+			}
+		}
+		if len(over) == 0 {
+			continue
+		}
+		var merged []string
+		for _, key := range keys {
+			if s.Behavior.DeviceAliases[key] == d {
+				merged = append(merged, key)
+			}
+		}
+		who := fmt.Sprintf("device %q", d)
+		if len(merged) > 0 {
+			who += " (" + strings.Join(merged, ", ") + " added in)"
+		}
+		stages, rates := make([]string, len(over)), make([]string, len(over))
+		for j, e := range over {
+			stages[j] = fmt.Sprintf("more %s than %s (%s > %s)", e.later, e.earlier, count(e.k), count(e.n))
+			rates[j] = e.rate
+		}
+		rateWords := "its rate " + rates[0] + " is"
+		if len(rates) > 1 {
+			rateWords = "its rates " + and(rates) + " are"
+		}
+		out = append(out, Warning{
+			Code:  WarningCountersInconsistent,
+			Field: "behavior.devices." + d,
+			Message: fmt.Sprintf("%s has %s, so %s overstated (capped at 1); "+
+				"check that the counters cover the same period and come from the same source",
+				who, and(stages), rateWords),
+		})
+	}
+	slices.SortFunc(out, func(a, b Warning) int {
+		return cmp.Or(cmp.Compare(a.Field, b.Field), cmp.Compare(a.Code, b.Code))
+	})
+	return out
+}
+
+// knowsDevice reports whether key is a device of s or an alias of one.
+func (s *Spec) knowsDevice(key string) bool {
+	if _, ok := s.Behavior.DeviceAliases[key]; ok {
+		return true
+	}
+	return slices.Contains(s.Behavior.Devices, key)
+}
+
+// knownDevices lists the device keys s takes, for messages: "pc, mobile,
+// tablet", then "; aliases ios_app, web" when it has aliases.
+func (s *Spec) knownDevices() string {
+	out := strings.Join(s.Behavior.Devices, ", ")
+	if len(s.Behavior.DeviceAliases) > 0 {
+		out += "; aliases " + strings.Join(sortedKeys(s.Behavior.DeviceAliases), ", ")
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// count formats a counter sum without exponent: 100000, not 1e+05.
+func count(n float64) string { return strconv.FormatFloat(n, 'f', -1, 64) }
+
+// and joins items as prose: "a", "a and b", "a, b and c".
+func and(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 func clamp01(x float64) float64 { return max(0, min(1, x)) }

@@ -3,10 +3,12 @@ package fusion_test
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/itemvec/itemvec/fusion"
@@ -315,4 +317,212 @@ func TestBehaviorFeaturesGolden(t *testing.T) {
 			}
 		}
 	}
+}
+
+// aliasSpec is DefaultSpec (v1) with the aliases of a shop whose apps report
+// their own device keys.
+func aliasSpec(t *testing.T) *fusion.Spec {
+	t.Helper()
+	s := fusion.DefaultSpec()
+	s.Behavior.DeviceAliases = map[string]string{"ios_app": "mobile", "android_app": "mobile", "ipad_app": "tablet", "web": "pc"}
+	if err := s.Validate(); err != nil {
+		t.Fatalf("aliasSpec: %v", err)
+	}
+	return s
+}
+
+// An alias's counters count as its target's: the features equal those of
+// the same behaviour with the counters summed by hand into the spec's
+// devices.
+func TestDeviceAliases(t *testing.T) {
+	type dc = fusion.DeviceCounters
+	reject := aliasSpec(t)
+	reject.Missing.UnknownDevices = "reject"
+	tests := []struct {
+		name       string
+		spec       *fusion.Spec
+		in, summed map[string]dc
+	}{
+		{"alias only", aliasSpec(t),
+			map[string]dc{"ios_app": {100000, 800, 12, 3}},
+			map[string]dc{"mobile": {100000, 800, 12, 3}}},
+		{"alias and its target", aliasSpec(t),
+			map[string]dc{"mobile": {1000, 50, 10, 5}, "ios_app": {3000, 90, 9, 2}, "android_app": {500, 20, 1, 0}},
+			map[string]dc{"mobile": {4500, 160, 20, 7}}},
+		{"every alias", aliasSpec(t),
+			map[string]dc{"web": {800, 40, 8, 4}, "pc": {10, 1, 0, 0}, "ipad_app": {200, 10, 2, 1}, "ios_app": {1000, 50, 10, 5}},
+			map[string]dc{"pc": {810, 41, 8, 4}, "tablet": {200, 10, 2, 1}, "mobile": {1000, 50, 10, 5}}},
+		{"unknown device still dropped", aliasSpec(t),
+			map[string]dc{"tv": {5000, 10, 0, 0}, "web": {100, 5, 1, 0}},
+			map[string]dc{"pc": {100, 5, 1, 0}}},
+		{"aliases pass the reject policy", reject,
+			map[string]dc{"android_app": {70, 7, 0, 0}},
+			map[string]dc{"mobile": {70, 7, 0, 0}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := featureSlice(t, tt.spec, &fusion.Behavior{Price: 30, Rating: 4, Devices: tt.in})
+			want := featureSlice(t, fusion.DefaultSpec(), &fusion.Behavior{Price: 30, Rating: 4, Devices: tt.summed})
+			if !slices.Equal(got, want) {
+				t.Errorf("features = %v\nwant       %v (the counters summed into the spec's devices)", got, want)
+			}
+		})
+	}
+}
+
+func TestDeviceAliasErrors(t *testing.T) {
+	reject := aliasSpec(t)
+	reject.Missing.UnknownDevices = "reject"
+	tests := []struct {
+		name      string
+		spec      *fusion.Spec
+		b         *fusion.Behavior
+		field     string
+		msgSubstr string
+	}{
+		{"negative counter on an alias", aliasSpec(t),
+			&fusion.Behavior{Devices: map[string]fusion.DeviceCounters{"ios_app": {Clicks: -2}}},
+			"behavior.devices.ios_app.clicks", "must not be negative"},
+		{"unknown device rejected, aliases listed", reject,
+			&fusion.Behavior{Devices: map[string]fusion.DeviceCounters{"tv": {Views: 1}, "web": {Views: 1}}},
+			"behavior.devices.tv", "the spec knows pc, mobile, tablet; aliases android_app, ios_app, ipad_app, web"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := fusion.BehaviorFeatures(tt.b, tt.spec)
+			checkError(t, err, fusion.CodeInvalidInput, tt.field, tt.msgSubstr)
+			ws, err := tt.spec.BehaviorWarnings(tt.b)
+			checkError(t, err, fusion.CodeInvalidInput, tt.field, tt.msgSubstr)
+			if ws != nil {
+				t.Errorf("warnings = %v with an error", ws)
+			}
+		})
+	}
+}
+
+func TestBehaviorWarnings(t *testing.T) {
+	type dc = fusion.DeviceCounters
+	devices := func(m map[string]dc) *fusion.Behavior { return &fusion.Behavior{Price: 10, Rating: 4, Devices: m} }
+	v1, aliases := fusion.DefaultSpec(), aliasSpec(t)
+	type want struct {
+		code, field string
+		msgSubstrs  []string
+	}
+	tests := []struct {
+		name string
+		spec *fusion.Spec
+		b    *fusion.Behavior
+		want []want
+	}{
+		{"nil behaviour", v1, nil, nil},
+		{"typical item", v1, typical, nil},
+		{"no devices", v1, &fusion.Behavior{Price: 3}, nil},
+		{"the issue's item: 100000 views on ios_app", v1, devices(map[string]dc{"ios_app": {Views: 100000, Clicks: 800}}),
+			[]want{{fusion.WarningUnknownDevice, "behavior.devices.ios_app", []string{
+				`device "ios_app" is not in the spec (pc, mobile, tablet): its 100000 views, 800 clicks, 0 carts and 0 orders were left out`,
+				"map it with behavior.device_aliases or add the device to a new spec",
+			}}}},
+		{"unknown device without traffic loses nothing", v1, devices(map[string]dc{"ios_app": {}, "pc": {Views: 5}}), nil},
+		{"aliased device", aliases, devices(map[string]dc{"ios_app": {Views: 100000, Clicks: 800}}), nil},
+		{"unknown device names the aliases", aliases, devices(map[string]dc{"tv": {Orders: 1}}),
+			[]want{{fusion.WarningUnknownDevice, "behavior.devices.tv", []string{
+				"(pc, mobile, tablet; aliases android_app, ios_app, ipad_app, web)", "0 views, 0 clicks, 0 carts and 1 orders",
+			}}}},
+		{"clicks > views", v1, devices(map[string]dc{"pc": {Views: 10, Clicks: 500}}),
+			[]want{{fusion.WarningCountersInconsistent, "behavior.devices.pc", []string{
+				`device "pc" has more clicks than views (500 > 10), so its rate ctr is overstated (capped at 1)`,
+				"check that the counters cover the same period",
+			}}}},
+		{"carts and orders > clicks", v1, devices(map[string]dc{"tablet": {Views: 100, Clicks: 5, Carts: 6, Orders: 9}}),
+			[]want{{fusion.WarningCountersInconsistent, "behavior.devices.tablet", []string{
+				"more carts than clicks (6 > 5) and more orders than clicks (9 > 5), so its rates cart_rate and cvr are overstated",
+			}}}},
+		{"equal stages are consistent", v1, devices(map[string]dc{"pc": {Views: 7, Clicks: 7, Carts: 7, Orders: 7}}), nil},
+		{"inconsistent once aliases are added in", aliases, devices(map[string]dc{"mobile": {Views: 3, Clicks: 1}, "ios_app": {Clicks: 5}, "android_app": {Clicks: 1}}),
+			[]want{{fusion.WarningCountersInconsistent, "behavior.devices.mobile", []string{
+				`device "mobile" (android_app, ios_app added in) has more clicks than views (7 > 3)`,
+			}}}},
+		{"consistent once aliases are added in", aliases, devices(map[string]dc{"pc": {Clicks: 50}, "web": {Views: 100}}), nil},
+		{"huge sums print without exponent", v1, devices(map[string]dc{"pc": {Views: 1, Clicks: 1e15}}),
+			[]want{{fusion.WarningCountersInconsistent, "behavior.devices.pc", []string{"(1000000000000000 > 1)"}}}},
+		{"several, sorted by field", v1, devices(map[string]dc{
+			"tv": {Views: 9}, "pc": {Views: 1, Clicks: 2}, "mobile": {Views: 1, Clicks: 2}, "app": {Clicks: 1},
+		}), []want{
+			{fusion.WarningUnknownDevice, "behavior.devices.app", nil},
+			{fusion.WarningCountersInconsistent, "behavior.devices.mobile", nil},
+			{fusion.WarningCountersInconsistent, "behavior.devices.pc", nil},
+			{fusion.WarningUnknownDevice, "behavior.devices.tv", nil},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 10 { // map order must not leak into the result
+				got, err := tt.spec.BehaviorWarnings(tt.b)
+				if err != nil {
+					t.Fatalf("BehaviorWarnings: %v", err)
+				}
+				if len(got) != len(tt.want) {
+					t.Fatalf("warnings = %+v, want %d", got, len(tt.want))
+				}
+				if tt.want == nil && got != nil {
+					t.Errorf("warnings = %#v, want nil", got)
+				}
+				for i, w := range tt.want {
+					if got[i].Code != w.code || got[i].Field != w.field {
+						t.Errorf("warning %d = %s %s, want %s %s", i, got[i].Code, got[i].Field, w.code, w.field)
+					}
+					for _, sub := range w.msgSubstrs {
+						if !strings.Contains(got[i].Message, sub) {
+							t.Errorf("warning %d message = %q, want it to contain %q", i, got[i].Message, sub)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// An unknown device under "ignore" adds no features: the item reads as one
+// without that traffic, which is why it must warn.
+func TestUnknownDeviceCountsNowhere(t *testing.T) {
+	s := fusion.DefaultSpec()
+	with := featureSlice(t, s, &fusion.Behavior{Price: 10, Devices: map[string]fusion.DeviceCounters{"ios_app": {Views: 100000, Clicks: 800}}})
+	without := featureSlice(t, s, &fusion.Behavior{Price: 10})
+	if !slices.Equal(with, without) {
+		t.Errorf("features with an ignored device = %v, want those without it %v", with, without)
+	}
+}
+
+func TestBehaviorWarningsInvalidSpec(t *testing.T) {
+	s := fusion.DefaultSpec()
+	s.Behavior.DeviceAliases = map[string]string{"ios_app": "phone"}
+	ws, err := s.BehaviorWarnings(typical)
+	checkError(t, err, fusion.CodeInvalidSpec, "behavior.device_aliases.ios_app", "not a device of the spec")
+	if ws != nil {
+		t.Errorf("warnings = %v with an error", ws)
+	}
+}
+
+func ExampleSpec_BehaviorWarnings() {
+	spec := fusion.DefaultSpec() // devices pc, mobile, tablet; unknown devices ignored
+	b := &fusion.Behavior{Price: 20, Devices: map[string]fusion.DeviceCounters{
+		"ios_app": {Views: 100000, Clicks: 800},
+	}}
+	ws, err := spec.BehaviorWarnings(b)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, w := range ws {
+		fmt.Println(w.Code, w.Field)
+		fmt.Println(w.Message)
+	}
+
+	spec.Behavior.DeviceAliases = map[string]string{"ios_app": "mobile"}
+	ws, _ = spec.BehaviorWarnings(b)
+	fmt.Println("with an alias:", len(ws), "warnings")
+	// Output:
+	// unknown_device behavior.devices.ios_app
+	// device "ios_app" is not in the spec (pc, mobile, tablet): its 100000 views, 800 clicks, 0 carts and 0 orders were left out; map it with behavior.device_aliases or add the device to a new spec
+	// with an alias: 0 warnings
 }

@@ -88,11 +88,13 @@
 //	                 as above, on counters summed over the spec's devices
 //
 // for each device d of behavior.devices (v1 and v2: pc, mobile, tablet), in
-// the order of Spec.BehaviorFeatureNames. The smoothed rates equal the prior mean
-// α/(α+β) for an item with no traffic and approach the raw rate as traffic
-// grows, so a single click on a single view does not read as CTR 1. Later
-// funnel stages may exceed earlier ones (clicks > views); the rate is then
-// clipped to 1.
+// the order of Spec.BehaviorFeatureNames, where a device's counters include
+// those of its aliases (see Device aliases). The smoothed rates equal the
+// prior mean α/(α+β) for an item with no traffic and approach the raw rate
+// as traffic grows, so a single click on a single view does not read as
+// CTR 1. Later funnel stages may exceed earlier ones (clicks > views); the
+// rate is then clipped to 1 and the vector carries a counters_inconsistent
+// warning.
 //
 // Centring matters: every raw feature is non-negative, so without it all
 // behaviour blocks would point into the same orthant and their cosines would
@@ -121,6 +123,65 @@
 // leading direction of the behaviour block. An item whose features all sit
 // exactly at their centers has a zero behaviour block, which Fuse treats as
 // missing.
+//
+// # Device aliases
+//
+// A feed often names devices its own way ("ios_app", "web"). The spec's
+// behavior.device_aliases maps such a key to one of behavior.devices:
+//
+//	"device_aliases": {"ios_app": "mobile", "android_app": "mobile", "ipad_app": "tablet", "web": "pc"}
+//
+// An alias's counters are added to its target's before any feature is
+// computed, so they count in that device's features, in its view share and
+// in the totals; aliases add no features and leave the dim as it is. A key
+// is not a device of the spec and not "total"; a value is a device of the
+// spec. Aliases change what a vector means, so they are part of Hash and a
+// spec that gains them writes to a new Space. Without aliases the field is
+// left out of the canonical encoding: v1 and v2 have none and keep their
+// spaces (itemvec-fusion-v1-cf45bc02, itemvec-fusion-v2-d408b43b).
+//
+// A key that is neither a device nor an alias is unknown. Under
+// missing.unknown_devices "reject" it fails the item (CodeInvalidInput);
+// under "ignore" (v1, v2) its counters count nowhere, since they cannot be
+// features of a fixed layout, and the vector says so in a warning.
+//
+// # Warnings
+//
+// Input that is odd but not invalid is fused and reported in
+// Vector.Warnings (Spec.BehaviorWarnings gives the same list without
+// fusing), never silently: each Warning has a Code, the Field concerned and
+// a Message a person can act on, and the list is sorted by field, then code.
+// The codes:
+//
+//	unknown_device         an unknown device key with any non-zero counter,
+//	                       under "ignore": its counters were left out
+//	                       (field behavior.devices.<key>). With all counters
+//	                       0 nothing is lost and there is no warning.
+//	counters_inconsistent  a device of the spec, aliases added in, has more
+//	                       clicks than views, or more carts or orders than
+//	                       clicks: the rate of that pair is overstated
+//	                       (field behavior.devices.<device>).
+//
+// For example, 100,000 views on "ios_app" under v1 give
+//
+//	unknown_device behavior.devices.ios_app: device "ios_app" is not in the spec (pc, mobile, tablet): its 100000 views,
+//	800 clicks, 0 carts and 0 orders were left out; map it with behavior.device_aliases or add the device to a new spec
+//
+// What is already an error stays one: a negative counter, a bad price or
+// rating, an unknown device under "reject".
+//
+// # Counter refresh
+//
+// Behaviour changes far more often than an item's image or text.
+// Fuser.Refuse re-fuses an item from its stored vector and new counters:
+// each embedding block of a fused vector is the block's unit input times a
+// positive constant, so dividing the stored image and text slices by their
+// own norms gives the unit embeddings back, and Refuse(Fuse(emb, b1).Values,
+// b2) equals Fuse(emb, b2) up to float32 rounding (tested to 1e-6 per
+// value). A block that was missing (all zeros) stays missing; the stored
+// behaviour block and the stored vector's overall scale are ignored. The
+// stored vector must be of the Fuser's spec: Refuse checks its length, but
+// only the caller can check its spec hash.
 //
 // # Errors
 //

@@ -35,6 +35,9 @@ type Vector struct {
 	// SpecID and SpecHash identify the spec that made the vector.
 	SpecID   string
 	SpecHash string
+	// Warnings are what was odd about the inputs without stopping the fusion
+	// (see Spec.BehaviorWarnings), sorted by field; nil when nothing was.
+	Warnings []Warning
 }
 
 // Fuse builds the fused vector of one item:
@@ -54,7 +57,10 @@ type Vector struct {
 // CodeDimensionMismatch for an embedding of the wrong length,
 // CodeInvalidInput for a NaN or Inf in an embedding or a bad behaviour value,
 // CodeMissingModality when no block is present or a required one is not.
-// Arithmetic is in float64; only Values is rounded to float32.
+// Arithmetic is in float64; only Values is rounded to float32. Odd
+// behaviour that is not an error (an ignored unknown device with traffic,
+// a later funnel stage above an earlier one) is reported in
+// Vector.Warnings.
 func Fuse(s *Spec, in Inputs) (*Vector, error) {
 	f, err := NewFuser(s)
 	if err != nil {
@@ -88,18 +94,71 @@ func (f *Fuser) Hash() string { return f.hash }
 // Fuse is [Fuse] with the Fuser's spec.
 func (f *Fuser) Fuse(in Inputs) (*Vector, error) {
 	const op = "Fuse"
-	s, layout := f.spec, f.layout
-	behavior, err := behaviorFeatures(in.Behavior, s, op)
+	behavior, warnings, err := behaviorFeatures(in.Behavior, f.spec, op)
 	if err != nil {
 		return nil, err
 	}
 	raw := [][]float64{nil, nil, behavior}
 	for i, emb := range [][]float32{in.Image, in.Text} {
-		if raw[i], err = embedding(emb, layout[i], op); err != nil {
+		if raw[i], err = embedding(emb, f.layout[i], op); err != nil {
 			return nil, err
 		}
 	}
+	return f.fuse(raw, warnings, op)
+}
 
+// Refuse fuses an item again with new behaviour b, keeping the image and
+// text blocks of stored, a vector this Fuser's spec made (Vector.Values,
+// e.g. read back from the vector store). It returns the vector Fuse returns
+// for the item's original image and text embeddings and b, up to float32
+// rounding (well within 1e-6 per value), so a counter refresh needs no fetch,
+// decode or inference: Fuse scales each embedding to unit norm before
+// weighting it and scales the whole vector afterwards, so a block of stored
+// divided by its own norm is the block's unit input again. The behaviour
+// block of stored is ignored, and so is its overall scale; a stored block
+// that is all zeros was missing and stays missing.
+//
+// Errors are *itemvec.Error, by code: CodeDimensionMismatch (field "stored")
+// when stored is not Spec.Dim() long, CodeInvalidInput when it holds a NaN
+// or Inf or is all zeros (field "stored") or when b is invalid, and
+// CodeMissingModality as for Fuse (e.g. an image-less stored vector and a
+// nil b). Callers compare the stored vector's spec hash with Hash first: a
+// vector of another spec of the same dim would be re-fused without error.
+func (f *Fuser) Refuse(stored []float32, b *Behavior) (*Vector, error) {
+	const op = "Refuse"
+	if len(stored) != f.dim {
+		return nil, newError(CodeDimensionMismatch, op, "stored",
+			fmt.Errorf("got %d values, want %d: not a vector of this spec", len(stored), f.dim))
+	}
+	zero := true
+	for i, v := range stored {
+		if x := float64(v); math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, newError(CodeInvalidInput, op, "stored", fmt.Errorf("value %d is %v", i, v))
+		}
+		zero = zero && v == 0
+	}
+	if zero {
+		return nil, newError(CodeInvalidInput, op, "stored", errors.New("all values are 0: not a fused vector"))
+	}
+	behavior, warnings, err := behaviorFeatures(b, f.spec, op)
+	if err != nil {
+		return nil, err
+	}
+	raw := [][]float64{nil, nil, behavior}
+	for i, r := range f.layout[:2] {
+		block := make([]float64, r.Dim)
+		for j, v := range stored[r.Offset : r.Offset+r.Dim] {
+			block[j] = float64(v)
+		}
+		raw[i] = block
+	}
+	return f.fuse(raw, warnings, op)
+}
+
+// fuse weights, concatenates and normalises the raw blocks (image, text,
+// behaviour; nil or zero norm: missing) into the Fuser's vector.
+func (f *Fuser) fuse(raw [][]float64, warnings []Warning, op string) (*Vector, error) {
+	s, layout := f.spec, f.layout
 	fused := make([]float64, f.dim)
 	var present []string
 	for i, r := range layout {
@@ -139,6 +198,7 @@ func (f *Fuser) Fuse(in Inputs) (*Vector, error) {
 		Modalities: present,
 		SpecID:     s.ID,
 		SpecHash:   f.hash,
+		Warnings:   warnings,
 	}, nil
 }
 

@@ -2,6 +2,7 @@ package fusion_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -370,4 +371,247 @@ func BenchmarkFuser(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestFuseWarnings(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	img := randomEmbedding(r, 4, 1)
+	s := smallSpec(t, 1, 1, 0.5)
+	odd := &fusion.Behavior{Price: 9, Devices: map[string]fusion.DeviceCounters{
+		"ios_app": {Views: 100000, Clicks: 800},
+		"pc":      {Views: 2, Clicks: 3},
+	}}
+	tests := []struct {
+		name  string
+		in    fusion.Inputs
+		codes []string
+	}{
+		{"no behaviour", fusion.Inputs{Image: img}, nil},
+		{"plain behaviour", fusion.Inputs{Image: img, Behavior: hot}, nil},
+		{"odd behaviour", fusion.Inputs{Image: img, Behavior: odd}, []string{fusion.WarningUnknownDevice, fusion.WarningCountersInconsistent}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := fusion.Fuse(s, tt.in)
+			if err != nil {
+				t.Fatalf("Fuse: %v", err)
+			}
+			var codes []string
+			for _, w := range v.Warnings {
+				codes = append(codes, w.Code)
+			}
+			if !slices.Equal(codes, tt.codes) {
+				t.Errorf("warning codes = %v, want %v", codes, tt.codes)
+			}
+			want, err := s.BehaviorWarnings(tt.in.Behavior)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(v.Warnings, want) {
+				t.Errorf("Vector.Warnings = %+v, want BehaviorWarnings %+v", v.Warnings, want)
+			}
+		})
+	}
+}
+
+// sameVector fails unless got is want up to float32 rounding.
+func sameVector(t *testing.T, got, want *fusion.Vector) {
+	t.Helper()
+	if len(got.Values) != len(want.Values) {
+		t.Fatalf("len(Values) = %d, want %d", len(got.Values), len(want.Values))
+	}
+	worst, at := 0.0, 0
+	for i := range want.Values {
+		if d := math.Abs(float64(got.Values[i]) - float64(want.Values[i])); d > worst {
+			worst, at = d, i
+		}
+	}
+	if worst > 1e-6 {
+		t.Errorf("Values[%d] = %v, want %v (off by %.3g, > 1e-6)", at, got.Values[at], want.Values[at], worst)
+	}
+	if !slices.Equal(got.Modalities, want.Modalities) {
+		t.Errorf("Modalities = %v, want %v", got.Modalities, want.Modalities)
+	}
+	for name, block := range want.Blocks {
+		if len(got.Blocks[name]) != len(block) {
+			t.Errorf("Blocks[%q] has %d values, want %d", name, len(got.Blocks[name]), len(block))
+		}
+	}
+	if len(got.Blocks) != len(want.Blocks) {
+		t.Errorf("Blocks has %d entries, want %d", len(got.Blocks), len(want.Blocks))
+	}
+	if got.SpecID != want.SpecID || got.SpecHash != want.SpecHash {
+		t.Errorf("spec %s %s, want %s %s", got.SpecID, got.SpecHash, want.SpecID, want.SpecHash)
+	}
+	if !slices.Equal(got.Warnings, want.Warnings) {
+		t.Errorf("Warnings = %+v, want %+v", got.Warnings, want.Warnings)
+	}
+}
+
+// Refuse(Fuse(emb, b1).Values, b2) is Fuse(emb, b2): a counter refresh
+// without the embeddings.
+func TestRefuseEqualsFuse(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	small := smallSpec(t, 1, 1, 0.5)
+	uneven := smallSpec(t, 0.001, 3, 1000)
+	aliases := smallSpec(t, 1, 1, 0.5)
+	aliases.Behavior.DeviceAliases = map[string]string{"ios_app": "mobile"}
+	v2 := fusion.DefaultTextSpec()
+	cold := &fusion.Behavior{Price: 900, Rating: 3}
+	unknown := &fusion.Behavior{Price: 5, Devices: map[string]fusion.DeviceCounters{"ios_app": {Views: 100000, Clicks: 800}, "pc": {Views: 1, Clicks: 4}}}
+	tests := []struct {
+		name     string
+		spec     *fusion.Spec
+		image    []float32
+		text     []float32
+		was, now *fusion.Behavior
+	}{
+		{"all blocks, new counters", small, randomEmbedding(r, 4, 1), randomEmbedding(r, 3, 1), typical, hot},
+		{"no text", small, randomEmbedding(r, 4, 1), nil, hot, cold},
+		{"no image", small, nil, randomEmbedding(r, 3, 1), cold, hot},
+		{"behaviour appears", small, randomEmbedding(r, 4, 1), randomEmbedding(r, 3, 1), nil, hot},
+		{"behaviour goes", small, randomEmbedding(r, 4, 1), randomEmbedding(r, 3, 1), hot, nil},
+		{"zero behaviour", small, randomEmbedding(r, 4, 1), nil, hot, &fusion.Behavior{}},
+		{"from zero behaviour", small, randomEmbedding(r, 4, 1), randomEmbedding(r, 3, 1), &fusion.Behavior{}, typical},
+		{"behaviour only, new counters", small, nil, nil, hot, typical},
+		{"zero-norm image stays missing", small, make([]float32, 4), randomEmbedding(r, 3, 1), hot, cold},
+		{"same counters", small, randomEmbedding(r, 4, 1), randomEmbedding(r, 3, 1), hot, hot},
+		{"huge embeddings", small, randomEmbedding(r, 4, 1e30), randomEmbedding(r, 3, 1e30), cold, hot},
+		{"tiny embeddings", small, randomEmbedding(r, 4, 1e-30), randomEmbedding(r, 3, 1e-30), cold, hot},
+		{"uneven weights", uneven, randomEmbedding(r, 4, 1), randomEmbedding(r, 3, 1), typical, hot},
+		{"warnings of the new counters", small, randomEmbedding(r, 4, 1), nil, hot, unknown},
+		{"aliases", aliases, randomEmbedding(r, 4, 1), randomEmbedding(r, 3, 1), typical, unknown},
+		{"v1, real dims", fusion.DefaultSpec(), randomEmbedding(r, 1280, 1), nil, typical, hot},
+		{"v2, real dims", v2, randomEmbedding(r, 1280, 1), randomEmbedding(r, 512, 0.05), typical, hot},
+		{"v2, no text", v2, randomEmbedding(r, 1280, 1), nil, cold, typical},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := fusion.NewFuser(tt.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			was, err := f.Fuse(fusion.Inputs{Image: tt.image, Text: tt.text, Behavior: tt.was})
+			if err != nil {
+				t.Fatalf("Fuse(was): %v", err)
+			}
+			want, err := f.Fuse(fusion.Inputs{Image: tt.image, Text: tt.text, Behavior: tt.now})
+			if err != nil {
+				t.Fatalf("Fuse(now): %v", err)
+			}
+			got, err := f.Refuse(was.Values, tt.now)
+			if err != nil {
+				t.Fatalf("Refuse: %v", err)
+			}
+			sameVector(t, got, want)
+			if n := norm(got.Values); math.Abs(n-1) > tol {
+				t.Errorf("‖Values‖ = %.9f, want 1", n)
+			}
+			// A stored vector at another scale (e.g. read back at lower
+			// precision and rescaled) gives the same result.
+			scaled := slices.Clone(was.Values)
+			for i := range scaled {
+				scaled[i] *= 3
+			}
+			again, err := f.Refuse(scaled, tt.now)
+			if err != nil {
+				t.Fatalf("Refuse(3·stored): %v", err)
+			}
+			sameVector(t, again, want)
+		})
+	}
+}
+
+func TestRefuseErrors(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	s := smallSpec(t, 1, 1, 1)
+	f, err := fusion.NewFuser(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := f.Fuse(fusion.Inputs{Image: randomEmbedding(r, 4, 1), Behavior: hot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	behaviourOnly, err := f.Fuse(fusion.Inputs{Behavior: hot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireImage := smallSpec(t, 1, 1, 1)
+	requireImage.Missing.Required = []string{fusion.BlockImage}
+	withNaN := slices.Clone(good.Values)
+	withNaN[2] = float32(math.NaN())
+	withInf := slices.Clone(good.Values)
+	withInf[s.Dim()-1] = float32(math.Inf(-1))
+	tests := []struct {
+		name      string
+		spec      *fusion.Spec
+		stored    []float32
+		b         *fusion.Behavior
+		code      string
+		field     string
+		msgSubstr string
+	}{
+		{"short", s, good.Values[:s.Dim()-1], hot, fusion.CodeDimensionMismatch, "stored", "got 37 values, want 38"},
+		{"long", s, append(slices.Clone(good.Values), 0), hot, fusion.CodeDimensionMismatch, "stored", "got 39 values, want 38"},
+		{"empty", s, nil, hot, fusion.CodeDimensionMismatch, "stored", "got 0 values"},
+		{"of v1", s, make([]float32, 1311), hot, fusion.CodeDimensionMismatch, "stored", "not a vector of this spec"},
+		{"zero norm", s, make([]float32, s.Dim()), hot, fusion.CodeInvalidInput, "stored", "all values are 0"},
+		{"NaN", s, withNaN, hot, fusion.CodeInvalidInput, "stored", "value 2 is NaN"},
+		{"Inf in the behaviour block", s, withInf, hot, fusion.CodeInvalidInput, "stored", "value 37 is -Inf"},
+		{"bad new behaviour", s, good.Values, &fusion.Behavior{Price: -1}, fusion.CodeInvalidInput, "behavior.price", "not negative"},
+		{"nothing left", s, behaviourOnly.Values, nil, fusion.CodeMissingModality, "", "no block present"},
+		{"required block missing", requireImage, behaviourOnly.Values, hot, fusion.CodeMissingModality, "image", "requires"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := fusion.NewFuser(tt.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := f.Refuse(tt.stored, tt.b)
+			checkError(t, err, tt.code, tt.field, tt.msgSubstr)
+			if v != nil {
+				t.Errorf("Refuse returned a vector with an error: %v", v)
+			}
+		})
+	}
+}
+
+func ExampleFuser_Refuse() {
+	f, err := fusion.NewFuser(fusion.DefaultSpec())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	image := make([]float32, 1280)
+	for i := range image {
+		image[i] = float32(i%5) - 2
+	}
+	yesterday := &fusion.Behavior{Price: 20, Devices: map[string]fusion.DeviceCounters{"pc": {Views: 100, Clicks: 5}}}
+	today := &fusion.Behavior{Price: 20, Devices: map[string]fusion.DeviceCounters{"pc": {Views: 5000, Clicks: 400}}}
+
+	stored, err := f.Fuse(fusion.Inputs{Image: image, Behavior: yesterday})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Only the counters changed: re-fuse from the stored vector, no image.
+	refreshed, err := f.Refuse(stored.Values, today)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	full, err := f.Fuse(fusion.Inputs{Image: image, Behavior: today})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("modalities:", refreshed.Modalities)
+	fmt.Printf("cos(refreshed, fused again in full): %.6f\n", fusion.Cosine(refreshed.Values, full.Values))
+	fmt.Printf("cos(refreshed, stored): %.4f\n", fusion.Cosine(refreshed.Values, stored.Values))
+	// Output:
+	// modalities: [image behavior]
+	// cos(refreshed, fused again in full): 1.000000
+	// cos(refreshed, stored): 0.9718
 }

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"regexp"
+	"strings"
 )
 
 // Block names, in layout order. They key Vector.Blocks, name the entries of
@@ -79,6 +80,15 @@ type BehaviorSpec struct {
 	// Devices lists the device keys of Behavior.Devices that get their own
 	// features, in feature order, e.g. ["pc", "mobile", "tablet"].
 	Devices []string `json:"devices"`
+	// DeviceAliases maps further device keys of Behavior.Devices to a device
+	// of Devices, e.g. {"ios_app": "mobile", "web": "pc"}: an alias's
+	// counters are added to its target's before any feature is computed, so
+	// they count in the target's features and in the totals. A key is not in
+	// Devices and is not "total"; a value is in Devices. Aliases change what a
+	// vector means, so they are part of Hash; empty, the field is left out of
+	// the canonical encoding, and a spec without aliases hashes as it did
+	// before the field existed.
+	DeviceAliases map[string]string `json:"device_aliases,omitempty"`
 	// PriceRef is the price that maps to 1: log1p(price)/log1p(PriceRef).
 	PriceRef float64 `json:"price_ref"`
 	// RatingMax is the top of the rating scale: rating/RatingMax.
@@ -128,9 +138,11 @@ type MissingPolicy struct {
 	// has_rating is 0 and the rating feature sits at its centre. When false,
 	// 0 is a real rating.
 	RatingZeroMeansUnrated bool `json:"rating_zero_means_unrated"`
-	// UnknownDevices is what happens to a key of Behavior.Devices that is not
-	// in BehaviorSpec.Devices: "ignore" drops it (it counts nowhere, totals
-	// included), "reject" fails with CodeInvalidInput.
+	// UnknownDevices is what happens to a key of Behavior.Devices that is
+	// neither in BehaviorSpec.Devices nor in BehaviorSpec.DeviceAliases:
+	// "ignore" drops its counters (they count nowhere, totals included) and,
+	// when any of them is non-zero, says so in a WarningUnknownDevice
+	// warning; "reject" fails with CodeInvalidInput.
 	UnknownDevices string `json:"unknown_devices"`
 }
 
@@ -219,7 +231,8 @@ var (
 
 // Validate checks that the spec is complete and consistent: a key-safe ID, a
 // positive version, a positive image dim, a text model if and only if a text
-// dim, finite positive weights and constants, unique device names, exactly one
+// dim, finite positive weights and constants, unique device names, device
+// aliases that name a new key and one of the devices, exactly one
 // standardisation entry per behaviour feature with Center in [0, 1] and Scale
 // in (0, 1], and a known missing policy. It returns an *itemvec.Error with
 // code CodeInvalidSpec.
@@ -284,6 +297,19 @@ func (s *Spec) Validate() error {
 			return fail("behavior.devices", "%q is listed twice", d)
 		}
 		seen[d] = true
+	}
+	for _, a := range sortedKeys(s.Behavior.DeviceAliases) {
+		field, target := "behavior.device_aliases."+a, s.Behavior.DeviceAliases[a]
+		switch {
+		case !devicePattern.MatchString(a):
+			return fail(field, "%q must match %s", a, devicePattern)
+		case a == totalPrefix:
+			return fail(field, "%q is reserved for the all-device totals", a)
+		case seen[a]:
+			return fail(field, "%q is a device of the spec; an alias is another key mapped to one", a)
+		case !seen[target]:
+			return fail(field, "target %q is not a device of the spec (%s)", target, strings.Join(s.Behavior.Devices, ", "))
+		}
 	}
 	names := s.BehaviorFeatureNames()
 	for _, name := range names {

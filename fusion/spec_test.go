@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -141,6 +142,8 @@ func TestSpecHashIgnoresFormatting(t *testing.T) {
 			}
 			return b.Bytes()
 		}(),
+		"empty device_aliases": bytes.Replace(original, []byte(`"devices": ["pc", "mobile", "tablet"],`),
+			[]byte(`"devices": ["pc", "mobile", "tablet"], "device_aliases": {},`), 1),
 		"1 written as 1.0, required omitted": bytes.Replace(
 			bytes.Replace(original, []byte(`"scale": 1}`), []byte(`"scale": 1.000}`), 1),
 			[]byte(`"required": [],`), nil, 1),
@@ -181,6 +184,15 @@ func TestSpecHashChanges(t *testing.T) {
 			s.Behavior.Standardize["pc.ctr"] = fusion.FeatureScale{Center: 0.06, Scale: 0.1}
 		}},
 		{"missing policy", func(s *fusion.Spec) { s.Missing.UnknownDevices = "reject" }},
+		{"device alias", func(s *fusion.Spec) { s.Behavior.DeviceAliases = map[string]string{"ios_app": "mobile"} }},
+		{"alias target", func(s *fusion.Spec) {
+			s.Behavior.DeviceAliases = map[string]string{"ios_app": "mobile"}
+			base := s.Hash()
+			s.Behavior.DeviceAliases["ios_app"] = "tablet"
+			if s.Hash() == base {
+				t.Error("Hash unchanged after retargeting an alias")
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,6 +221,55 @@ func TestDefaultSpecHashGolden(t *testing.T) {
 		t.Errorf("default spec hash = %s, golden %s: specs/v1.json or its encoding changed, "+
 			"which moves every vector to a new Space; ship a new spec version instead, "+
 			"or run go test -update if the change is intended", strings.TrimSpace(got), strings.TrimSpace(string(want)))
+	}
+}
+
+// The embedded specs' spaces are the key spaces of vectors in production:
+// nothing may move them, not even a new optional field of Spec.
+func TestEmbeddedSpecSpacesPinned(t *testing.T) {
+	tests := []struct {
+		name string
+		spec func() *fusion.Spec
+		want string
+	}{
+		{"v1", fusion.DefaultSpec, "itemvec-fusion-v1-cf45bc02"},
+		{"v2", fusion.DefaultTextSpec, "itemvec-fusion-v2-d408b43b"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := tt.spec()
+			if got := s.Space(); got != tt.want {
+				t.Errorf("Space = %s, want %s: the canonical encoding changed and every vector of this spec would move", got, tt.want)
+			}
+			s.Behavior.DeviceAliases = map[string]string{}
+			if got := s.Space(); got != tt.want {
+				t.Errorf("Space with empty (non-nil) aliases = %s, want %s: an empty field must be left out of the encoding", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseSpecDeviceAliases(t *testing.T) {
+	data := bytes.Replace(v1SpecJSON(t), []byte(`"devices": ["pc", "mobile", "tablet"],`),
+		[]byte(`"devices": ["pc", "mobile", "tablet"], "device_aliases": {"ios_app": "mobile", "web": "pc"},`), 1)
+	s, err := fusion.ParseSpec(data)
+	if err != nil {
+		t.Fatalf("ParseSpec: %v", err)
+	}
+	want := map[string]string{"ios_app": "mobile", "web": "pc"}
+	if !maps.Equal(s.Behavior.DeviceAliases, want) {
+		t.Errorf("DeviceAliases = %v, want %v", s.Behavior.DeviceAliases, want)
+	}
+	if s.Space() == fusion.DefaultSpec().Space() {
+		t.Error("a spec with aliases shares the space of the spec without")
+	}
+	same := fusion.DefaultSpec()
+	same.Behavior.DeviceAliases = map[string]string{"web": "pc", "ios_app": "mobile"}
+	if s.Hash() != same.Hash() {
+		t.Error("the same aliases set in code hash differently from the parsed file")
+	}
+	if s.Dim() != fusion.DefaultSpec().Dim() {
+		t.Errorf("Dim = %d: aliases must add no features", s.Dim())
 	}
 }
 
@@ -264,6 +325,15 @@ func TestValidate(t *testing.T) {
 		{"unknown required block", func(s *fusion.Spec) { s.Missing.Required = []string{"audio"} }, "missing.required"},
 		{"required text without text model", func(s *fusion.Spec) { s.Missing.Required = []string{"text"} }, "missing.required"},
 		{"unknown device policy", func(s *fusion.Spec) { s.Missing.UnknownDevices = "" }, "missing.unknown_devices"},
+		{"alias key with dot", func(s *fusion.Spec) { s.Behavior.DeviceAliases = map[string]string{"ios.app": "mobile"} }, "behavior.device_aliases.ios.app"},
+		{"empty alias key", func(s *fusion.Spec) { s.Behavior.DeviceAliases = map[string]string{"": "mobile"} }, "behavior.device_aliases."},
+		{"alias of a device", func(s *fusion.Spec) { s.Behavior.DeviceAliases = map[string]string{"pc": "mobile"} }, "behavior.device_aliases.pc"},
+		{"alias named total", func(s *fusion.Spec) { s.Behavior.DeviceAliases = map[string]string{"total": "pc"} }, "behavior.device_aliases.total"},
+		{"alias to an unknown device", func(s *fusion.Spec) { s.Behavior.DeviceAliases = map[string]string{"ios_app": "phone"} }, "behavior.device_aliases.ios_app"},
+		{"alias to nothing", func(s *fusion.Spec) { s.Behavior.DeviceAliases = map[string]string{"ios_app": ""} }, "behavior.device_aliases.ios_app"},
+		{"first bad alias in key order", func(s *fusion.Spec) {
+			s.Behavior.DeviceAliases = map[string]string{"zz": "nope", "web": "pc", "aa": "nope"}
+		}, "behavior.device_aliases.aa"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -42,7 +42,7 @@ func CheckServer(ctx context.Context, rdb redis.UniversalClient) (warnings []str
 		info, err := rdb.Info(ctx, "cluster").Result()
 		if err == nil && strings.Contains(info, "cluster_enabled:1") {
 			return warnings, newError(op, "cluster_enabled", CodeServerConfig,
-				fmt.Errorf("this Redis is a Redis Cluster node, which a single-node client cannot use: itemvec does not support Redis Cluster yet; point it at a standalone or Sentinel-managed Redis"))
+				fmt.Errorf("this Redis is a Redis Cluster node, which a single-node client cannot use: pass the cluster's nodes as a comma-separated list of URLs (--redis redis://host1:6379,redis://host2:6379,…)"))
 		}
 	}
 	return warnings, nil

@@ -215,11 +215,11 @@ func (s *VectorStore) Spaces(ctx context.Context) ([]SpaceInfo, error) {
 		return nil, err
 	}
 	var names []string
-	err = s.scanKeys(ctx, "itemvec:*:meta", func(key string) {
+	if err := s.scanKeys(ctx, "itemvec:*:meta", func(key string) error {
 		names = append(names, strings.TrimSuffix(strings.TrimPrefix(key, "itemvec:"), ":meta"))
-	})
-	if err != nil {
-		return nil, redisError(op, "itemvec:*:meta", err)
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	if cur != "" && !slices.Contains(names, cur) {
 		names = append(names, cur)
@@ -262,32 +262,41 @@ func (s *VectorStore) Spaces(ctx context.Context) ([]SpaceInfo, error) {
 }
 
 // scanKeys calls fn for each key matching pattern, on every master of a
-// cluster.
-func (s *VectorStore) scanKeys(ctx context.Context, pattern string, fn func(string)) error {
+// cluster (one master at a time). An error of fn stops the scan and is
+// returned as is; a SCAN that fails is a Redis error.
+func (s *VectorStore) scanKeys(ctx context.Context, pattern string, fn func(string) error) error {
 	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		var masters []*redis.Client
 		var mu sync.Mutex
-		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
-			var keys []string
-			if err := scanOne(ctx, c, pattern, func(k string) { keys = append(keys, k) }); err != nil {
+		if err := cc.ForEachMaster(ctx, func(_ context.Context, c *redis.Client) error {
+			mu.Lock()
+			masters = append(masters, c)
+			mu.Unlock()
+			return nil
+		}); err != nil {
+			return redisError("storage.scan", pattern, err)
+		}
+		for _, c := range masters {
+			if err := scanOne(ctx, c, pattern, fn); err != nil {
 				return err
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			for _, k := range keys {
-				fn(k)
-			}
-			return nil
-		})
+		}
+		return nil
 	}
 	return scanOne(ctx, s.rdb, pattern, fn)
 }
 
-func scanOne(ctx context.Context, c redis.Cmdable, pattern string, fn func(string)) error {
+func scanOne(ctx context.Context, c redis.Cmdable, pattern string, fn func(string) error) error {
 	iter := c.Scan(ctx, 0, pattern, 512).Iterator()
 	for iter.Next(ctx) {
-		fn(iter.Val())
+		if err := fn(iter.Val()); err != nil {
+			return err
+		}
 	}
-	return iter.Err()
+	if err := iter.Err(); err != nil {
+		return redisError("storage.scan", pattern, err)
+	}
+	return nil
 }
 
 // PromoteOptions control Promote.
@@ -550,12 +559,13 @@ func (s *VectorStore) DropSpace(ctx context.Context, space string, o DropOptions
 	}
 	// The rest, the meta last.
 	var rest []string
-	if err := s.scanKeys(ctx, "itemvec:"+space+":*", func(k string) {
+	if err := s.scanKeys(ctx, "itemvec:"+space+":*", func(k string) error {
 		if k != MetaKey(space) {
 			rest = append(rest, k)
 		}
+		return nil
 	}); err != nil {
-		return deleted, redisError(op, "itemvec:"+space+":*", err)
+		return deleted, err
 	}
 	for i := 0; i < len(rest); i += o.Batch {
 		if err := unlink(rest[i:min(i+o.Batch, len(rest))]); err != nil {

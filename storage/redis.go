@@ -49,14 +49,32 @@ const (
 	fieldItem        = "item"
 )
 
-// ItemKey is the HASH holding one item's vector in a space.
-func ItemKey(space, id string) string { return "itemvec:" + space + ":item:" + id }
+// ItemKey is the HASH holding one item's vector in a space. The id is a
+// Redis Cluster hash tag ({id}), so an item's hash and its failure record
+// (FailedKey) live in one slot and are written in one transaction on a
+// cluster too.
+func ItemKey(space, id string) string { return itemPrefix(space) + "{" + id + "}" }
+
+// itemPrefix is what every item key of space starts with.
+func itemPrefix(space string) string { return "itemvec:" + space + ":item:" }
+
+// itemID is the id of the item key key of space: the hash tag's content,
+// or for an untagged key of the layout before tags (MigrateKeys renames
+// those) what follows the prefix.
+func itemID(space, key string) string {
+	id := strings.TrimPrefix(key, itemPrefix(space))
+	if strings.HasPrefix(id, "{") && strings.HasSuffix(id, "}") {
+		return id[1 : len(id)-1]
+	}
+	return id
+}
 
 // StreamKey is the STREAM announcing every publish in a space.
 func StreamKey(space string) string { return "itemvec:" + space + ":updates" }
 
-// FailedKey is the HASH describing why an item of a space failed.
-func FailedKey(space, id string) string { return "itemvec:" + space + ":failed:" + id }
+// FailedKey is the HASH describing why an item of a space failed; it has
+// the item key's hash tag.
+func FailedKey(space, id string) string { return "itemvec:" + space + ":failed:{" + id + "}" }
 
 // FailedIndexKey is the ZSET of failed item ids of a space, scored by the
 // failure time in unix milliseconds.
@@ -156,7 +174,15 @@ type VectorStore struct {
 // come from the URL. It does not connect: the first command does. A URL it
 // cannot use is a CodeInvalidInput error of kind itemvec.KindConfig whose
 // message never contains the password.
+//
+// Several URLs separated by commas are the seed nodes of a Redis Cluster
+// (e.g. "redis://:pw@10.0.0.1:6379,redis://10.0.0.2:6379"): the result is a
+// *redis.ClusterClient, with the password of the first URL that has one.
+// Cluster URLs name no database (a cluster has only 0).
 func NewRedisClient(rawURL string) (redis.UniversalClient, error) {
+	if strings.Contains(rawURL, ",") {
+		return newClusterClient(rawURL)
+	}
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
 		// url.Error quotes the whole URL, password included.
@@ -166,6 +192,32 @@ func NewRedisClient(rawURL string) (redis.UniversalClient, error) {
 		return nil, configError("storage.NewRedisClient", redactURL(rawURL), err)
 	}
 	return redis.NewClient(opts), nil
+}
+
+func newClusterClient(rawURLs string) (redis.UniversalClient, error) {
+	const op = "storage.NewRedisClient"
+	var copts redis.ClusterOptions
+	for _, raw := range strings.Split(rawURLs, ",") {
+		raw = strings.TrimSpace(raw)
+		opts, err := redis.ParseURL(raw)
+		if err != nil {
+			if ue, ok := errors.AsType[*url.Error](err); ok {
+				err = ue.Err
+			}
+			return nil, configError(op, redactURL(raw), err)
+		}
+		if opts.DB != 0 {
+			return nil, configError(op, redactURL(raw), fmt.Errorf("database %d: a Redis Cluster has only database 0", opts.DB))
+		}
+		copts.Addrs = append(copts.Addrs, opts.Addr)
+		if copts.Password == "" {
+			copts.Username, copts.Password = opts.Username, opts.Password
+		}
+		if copts.TLSConfig == nil {
+			copts.TLSConfig = opts.TLSConfig
+		}
+	}
+	return redis.NewClusterClient(&copts), nil
 }
 
 func redactURL(raw string) string {
@@ -295,6 +347,13 @@ func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVec
 	}
 	if len(writes) == 0 {
 		return nil
+	}
+	if _, cluster := s.rdb.(*redis.ClusterClient); cluster {
+		ws := make([]clusterWrite, len(writes))
+		for i, w := range writes {
+			ws[i] = clusterWrite{id: w.id, key: w.key, fields: w.fields, absent: w.absent, stream: w.stream, ms: w.ms, warned: w.warned}
+		}
+		return s.publishCluster(ctx, op, space, ws)
 	}
 	spans := make([][2]int, len(writes)) // the cmds of writes[i] are cmds[spans[i][0]:spans[i][1]]
 	cmds, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -444,7 +503,14 @@ func (s *VectorStore) RecordFailures(ctx context.Context, space string, fails []
 		return nil
 	}
 	now := time.Now()
-	cmds, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	// On a cluster each record and the index are in different slots: one
+	// pipeline, not a transaction (a record without its index entry is
+	// still found by its item; the index is rewritten by the next try).
+	run := s.rdb.TxPipelined
+	if _, cluster := s.rdb.(*redis.ClusterClient); cluster {
+		run = s.rdb.Pipelined
+	}
+	cmds, err := run(ctx, func(p redis.Pipeliner) error {
 		for _, f := range fails {
 			at := f.At
 			if at.IsZero() {
@@ -647,25 +713,11 @@ func (s *VectorStore) ScanItems(ctx context.Context, space string, fn func(*Item
 	if err := checkSpace(op, space); err != nil {
 		return err
 	}
-	prefix := ItemKey(space, "")
 	seen := make(map[string]struct{})
-	var cursor uint64
-	for {
-		keys, next, err := s.rdb.Scan(ctx, cursor, prefix+"*", 256).Result()
-		if err != nil {
-			return redisError(op, prefix+"*", err)
-		}
-		fresh := keys[:0]
-		ids := make([]string, 0, len(keys))
-		for _, key := range keys {
-			if _, dup := seen[key]; dup {
-				continue
-			}
-			seen[key] = struct{}{}
-			fresh = append(fresh, key)
-			ids = append(ids, strings.TrimPrefix(key, prefix))
-		}
-		items, err := s.getKeys(ctx, op, space, ids, fresh)
+	var keys, ids []string
+	flush := func() error {
+		items, err := s.getKeys(ctx, op, space, ids, keys)
+		keys, ids = keys[:0], ids[:0]
 		if err != nil {
 			return err
 		}
@@ -677,11 +729,24 @@ func (s *VectorStore) ScanItems(ctx context.Context, space string, fn func(*Item
 				return err
 			}
 		}
-		if next == 0 {
+		return nil
+	}
+	pattern := itemPrefix(space) + "*"
+	err := s.scanKeys(ctx, pattern, func(key string) error {
+		if _, dup := seen[key]; dup {
 			return nil
 		}
-		cursor = next
+		seen[key] = struct{}{}
+		keys, ids = append(keys, key), append(ids, itemID(space, key))
+		if len(keys) < 256 {
+			return nil
+		}
+		return flush()
+	})
+	if err == nil {
+		err = flush()
 	}
+	return err
 }
 
 // checkSpace rejects space names that would break the key layout or the

@@ -143,7 +143,7 @@ func testContractFields(t *testing.T, rdb redis.UniversalClient) {
 	in.Blocks = map[string][]float32{storage.ModalityBehavior: {0.25}}
 	mustPublish(t, s, "v1", in)
 
-	got, err := rdb.HGetAll(t.Context(), "itemvec:v1:item:sku-1").Result()
+	got, err := rdb.HGetAll(t.Context(), storage.ItemKey("v1", "sku-1")).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func testContractFields(t *testing.T, rdb redis.UniversalClient) {
 		"modalities":   "behavior",
 	}
 	if !mapsEqual(got, want) {
-		t.Errorf("HGETALL itemvec:v1:item:sku-1 =\n%q\nwant\n%q", got, want)
+		t.Errorf("HGETALL item sku-1 =\n%q\nwant\n%q", got, want)
 	}
 }
 
@@ -184,7 +184,7 @@ func testAbsentModality(t *testing.T, rdb redis.UniversalClient) {
 	mustPublish(t, s, "v1", second)
 
 	for _, field := range []string{"vec:text", "vec:behavior"} {
-		if n, err := rdb.HExists(t.Context(), "itemvec:v1:item:sku-1", field).Result(); err != nil || n {
+		if n, err := rdb.HExists(t.Context(), storage.ItemKey("v1", "sku-1"), field).Result(); err != nil || n {
 			t.Errorf("HEXISTS %s = %v, %v; want false", field, n, err)
 		}
 	}
@@ -203,7 +203,7 @@ func testExplicitModalities(t *testing.T, rdb redis.UniversalClient) {
 	in.Blocks = map[string][]float32{"image": {1}}
 	in.Modalities = []string{"image", "text"} // text present, its block not computed yet
 	mustPublish(t, s, "v1", in)
-	if got, _ := rdb.HGet(t.Context(), "itemvec:v1:item:sku-1", "modalities").Result(); got != "image,text" {
+	if got, _ := rdb.HGet(t.Context(), storage.ItemKey("v1", "sku-1"), "modalities").Result(); got != "image,text" {
 		t.Errorf("modalities = %q, want %q", got, "image,text")
 	}
 }
@@ -269,7 +269,7 @@ func testPublishClearsFailure(t *testing.T, rdb redis.UniversalClient) {
 	if len(got) != 1 || got[0].ID != "b" {
 		t.Errorf("Failures = %+v, want only b", got)
 	}
-	if n, _ := rdb.Exists(ctx, "itemvec:v1:failed:a").Result(); n != 0 {
+	if n, _ := rdb.Exists(ctx, storage.FailedKey("v1", "a")).Result(); n != 0 {
 		t.Error("failure hash of a survived its publish")
 	}
 	if err := rdb.ZScore(ctx, "itemvec:v1:failed", "a").Err(); !errors.Is(err, redis.Nil) {
@@ -463,10 +463,10 @@ func testCorrupt(t *testing.T, rdb redis.UniversalClient) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := rdb.HSet(ctx, "itemvec:v1:item:bad", tc.fields...).Err(); err != nil {
+			if err := rdb.HSet(ctx, storage.ItemKey("v1", "bad"), tc.fields...).Err(); err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { rdb.Del(context.Background(), "itemvec:v1:item:bad") })
+			t.Cleanup(func() { rdb.Del(context.Background(), storage.ItemKey("v1", "bad")) })
 			_, err := s.Get(ctx, "v1", "bad")
 			checkError(t, err, itemvec.KindConfig, storage.CodeCorruptRecord)
 		})
@@ -553,4 +553,30 @@ func TestNewRedisClient_RejectsBadURLWithoutLeakingPassword(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestVectorStore_Cluster runs the conformance suite on a real 3-master
+// Redis Cluster through a cluster client made from comma-separated URLs.
+func TestVectorStore_Cluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no redis-server")
+	}
+	c := redistest.StartCluster(t, 3)
+	runVectorStoreSuite(t, func(t *testing.T) redis.UniversalClient {
+		rdb, err := storage.NewRedisClient(c.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cc, ok := rdb.(*redis.ClusterClient)
+		if !ok {
+			t.Fatalf("NewRedisClient(%q) is a %T, want a cluster client", c.URL(), rdb)
+		}
+		t.Cleanup(func() { rdb.Close() })
+		if err := cc.ForEachMaster(t.Context(), func(ctx context.Context, m *redis.Client) error {
+			return m.FlushDB(ctx).Err()
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return rdb
+	})
 }

@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"hash"
-	"slices"
 	"strconv"
 	"time"
 
@@ -125,7 +123,7 @@ func (p *pipeline) refresh(it Item, hash string, stored *storage.ItemVector) (*E
 	start := time.Now()
 	var v *fusion.Vector
 	var err error
-	cpu := cputime.Measure(func() { v, err = p.refuse(stored, it.Behavior) })
+	cpu := cputime.Measure(func() { v, err = p.fuser.Refuse(stored.Vector, it.Behavior) })
 	p.stats.Fusion.add(time.Since(start), 1)
 	p.stats.Fusion.addCPU(cpu)
 	if err != nil {
@@ -148,31 +146,21 @@ func (p *pipeline) itemVector(it Item, v *fusion.Vector, hash, media string) *st
 		SpecHash:    v.SpecHash,
 		ContentHash: hash,
 		MediaHash:   media,
+		Warnings:    warningTexts(v.Warnings),
 		Item:        itemJSON(&it),
 		UpdatedAt:   p.now(),
 	}
 }
 
-// refuse fuses the stored image and text blocks of stored again with new
-// behaviour counters b. Fusion L2-normalises each embedding block before
-// weighting it, so a stored block (the unit embedding times a factor) gives
-// back exactly the block it came from, up to float32 rounding.
-func (p *pipeline) refuse(stored *storage.ItemVector, b *fusion.Behavior) (*fusion.Vector, error) {
-	if len(stored.Vector) != p.fusion.Dim() {
-		return nil, fmt.Errorf("stored vector has %d values, the spec %d", len(stored.Vector), p.fusion.Dim())
+// warningTexts are ws as the item hash's warnings field holds them:
+// "<code>: <message>".
+func warningTexts(ws []fusion.Warning) []string {
+	if len(ws) == 0 {
+		return nil
 	}
-	in := fusion.Inputs{Behavior: b}
-	for _, r := range p.fusion.Layout() {
-		if r.Dim == 0 || !slices.Contains(stored.Modalities, r.Name) {
-			continue
-		}
-		block := stored.Vector[r.Offset : r.Offset+r.Dim]
-		switch r.Name {
-		case fusion.BlockImage:
-			in.Image = block
-		case fusion.BlockText:
-			in.Text = block
-		}
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = w.Code + ": " + w.Message
 	}
-	return p.fuser.Fuse(in)
+	return out
 }

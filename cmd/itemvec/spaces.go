@@ -65,7 +65,7 @@ created, its spec, models and vector encoding. * marks the current space.`,
 	}
 	rf.add(cmd)
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "JSON lines instead of a table")
-	cmd.AddCommand(newSpacesShowCmd(), newPromoteCmd("promote SPACE"), newSpacesDropCmd())
+	cmd.AddCommand(newSpacesShowCmd(), newPromoteCmd("promote SPACE"), newSpacesDropCmd(), newSpacesMigrateCmd())
 	return cmd
 }
 
@@ -179,5 +179,34 @@ it only says what it would delete.`,
 	rf.add(cmd)
 	cmd.Flags().IntVar(&batch, "batch", 500, "keys deleted per round")
 	cmd.Flags().BoolVar(&yes, "yes", false, "really delete")
+	return cmd
+}
+
+func newSpacesMigrateCmd() *cobra.Command {
+	var rf redisFlags
+	cmd := &cobra.Command{
+		Use:   "migrate SPACE",
+		Short: "Rename a space's keys written before hash tags to today's layout, and index its items",
+		Long: `migrate renames the item and failure keys of SPACE written by versions before
+keys had Redis Cluster hash tags (itemvec:<space>:item:<id>) to today's names
+(itemvec:<space>:item:{<id>}) and adds the items to the space's item index, so
+that itemvec spaces counts them and backfill and promote see them. Stop the
+space's older workers first. It is idempotent.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, closeStore, err := rf.store()
+			if err != nil {
+				return err
+			}
+			defer closeStore()
+			n, err := store.MigrateKeys(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "space %s: %d keys moved to the tagged layout\n", args[0], n)
+			return nil
+		},
+	}
+	rf.add(cmd)
 	return cmd
 }

@@ -75,6 +75,9 @@ func newVectorsGetCmd() *cobra.Command {
 				if blocks {
 					out["blocks"] = v.Blocks
 				}
+				if len(v.Warnings) > 0 {
+					out["warnings"] = v.Warnings
+				}
 				if err := enc.Encode(out); err != nil {
 					return err
 				}
