@@ -10,10 +10,12 @@
 //
 // # Redis contract
 //
-// For a space S (a name made of letters, digits, '.', '_' and '-'):
+// docs/contract.md is the full contract (meta, item index, promotions,
+// warnings, float16). In short, for a space S (a name made of letters,
+// digits, '.', '_' and '-'):
 //
 //	itemvec:current              STRING  the active space name
-//	itemvec:S:item:<id>          HASH    one per item:
+//	itemvec:S:item:{<id>}        HASH    one per item (the id is a cluster hash tag):
 //	    vec           fused vector, little-endian float32 bytes (RediSearch VECTOR FLOAT32)
 //	    vec:image     per-modality blocks, same encoding; a field is present
 //	    vec:text      only when its modality was published, and is deleted
@@ -27,11 +29,15 @@
 //	itemvec:S:updates            STREAM  one entry per published item, fields
 //	                                     id, op ("upsert"), content_hash, updated_at;
 //	                                     trimmed with MAXLEN ~ StoreConfig.StreamMaxLen
-//	itemvec:S:failed:<id>        HASH    reason, kind, uri, task, attempt, at (unix ms)
+//	itemvec:S:failed:{<id>}      HASH    reason, kind, uri, task, attempt, at (unix ms), item
 //	itemvec:S:failed             ZSET    ids of failed items scored by at
 //
 // A successful publish of an item deletes its failure hash and index entry
-// in the same MULTI/EXEC as the item hash and its stream entry.
+// in the same MULTI/EXEC as the item hash and its stream entry. On a Redis
+// Cluster (a client from comma-separated URLs) no transaction spans two
+// slots: a script writes the item hash and deletes its failure record in
+// the item's slot, and the stream and index commands follow in the same
+// pipeline.
 //
 // # Errors
 //

@@ -157,9 +157,9 @@ type StoreConfig struct {
 // records and the current-space pointer in Redis, following the contract in
 // the package documentation. It is safe for concurrent use.
 //
-// It works with a single Redis server or a sentinel-managed one. On a
-// cluster, Publish still writes every key but MULTI/EXEC only groups the
-// commands of one hash slot, and ScanItems sees a single node.
+// It works with a single Redis server, a sentinel-managed one, or a Redis
+// Cluster (*redis.ClusterClient: see publishCluster for what is atomic
+// there; scans visit every master).
 type VectorStore struct {
 	rdb          redis.UniversalClient
 	streamMaxLen int64
