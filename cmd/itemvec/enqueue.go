@@ -187,14 +187,15 @@ func targetSpace(cmd *cobra.Command, rdb redis.UniversalClient, space string, sp
 		space, strings.Join(known, ", "))
 }
 
-// enqueueRegisteredSpaces lists the spaces whose meta is in Redis.
+// enqueueRegisteredSpaces lists the spaces whose meta is in Redis (every
+// master of a cluster).
 func enqueueRegisteredSpaces(cmd *cobra.Command, rdb redis.UniversalClient) ([]string, error) {
+	spaces, err := storage.NewVectorStore(rdb, storage.StoreConfig{}).Spaces(cmd.Context())
 	var out []string
-	iter := rdb.Scan(cmd.Context(), 0, "itemvec:*:meta", 256).Iterator()
-	for iter.Next(cmd.Context()) {
-		key := iter.Val()
-		out = append(out, strings.TrimSuffix(strings.TrimPrefix(key, "itemvec:"), ":meta"))
+	for _, s := range spaces {
+		if s.Meta != nil {
+			out = append(out, s.Name)
+		}
 	}
-	slices.Sort(out)
-	return slices.Compact(out), iter.Err()
+	return out, err
 }

@@ -19,7 +19,7 @@ type redisFlags struct{ url string }
 
 func (f *redisFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.url, "redis", "redis://127.0.0.1:6379/0",
-		"Redis URL (redis:// or rediss://; password in the URL: redis://:secret@host:6379/0)")
+		"Redis URL (redis:// or rediss://; password in the URL: redis://:secret@host:6379/0); for a Redis Cluster, the nodes' URLs separated by commas")
 }
 
 func (f *redisFlags) client() (redis.UniversalClient, error) { return storage.NewRedisClient(f.url) }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/storage"
 )
 
@@ -86,7 +87,7 @@ func newSpacesShowCmd() *cobra.Command {
 				return err
 			}
 			if m == nil {
-				return fmt.Errorf("space %q has no meta: no worker registered it (itemvec spaces lists the spaces)", args[0])
+				return itemvec.Errorf(itemvec.KindNotFound, "itemvec spaces show", "space %q has no meta: no worker registered it (itemvec spaces lists the spaces)", args[0])
 			}
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			enc.SetIndent("", "  ")
@@ -153,18 +154,27 @@ it only says what it would delete.`,
 			defer closeStore()
 			space := args[0]
 			if !yes {
+				// The preview counts keys rather than reading the index, so
+				// that a space written before the index is counted too.
+				n, err := store.DropSpace(cmd.Context(), space, storage.DropOptions{DryRun: true})
+				if err != nil {
+					return err
+				}
+				if n == 0 {
+					return itemvec.Errorf(itemvec.KindNotFound, "itemvec spaces drop", "space %q has no keys in Redis (itemvec spaces lists the spaces)", space)
+				}
+				what := ""
 				spaces, err := store.Spaces(cmd.Context())
 				if err != nil {
 					return err
 				}
 				for _, s := range spaces {
 					if s.Name == space {
-						fmt.Fprintf(cmd.OutOrStdout(), "would delete space %s: %d items, %d failure records, and its streams and meta; run again with --yes\n",
-							space, s.Items, s.Failed)
-						return exitError{code: 1}
+						what = fmt.Sprintf(" (%d indexed items, %d failure records, its streams and meta)", s.Items, s.Failed)
 					}
 				}
-				return fmt.Errorf("space %q is not in Redis (itemvec spaces lists the spaces)", space)
+				fmt.Fprintf(cmd.OutOrStdout(), "would delete %d keys of space %s%s; run again with --yes\n", n, space, what)
+				return exitError{code: 1}
 			}
 			n, err := store.DropSpace(cmd.Context(), space, storage.DropOptions{Batch: batch, Progress: func(d int64) {
 				fmt.Fprintf(cmd.ErrOrStderr(), "dropping %s: %d keys deleted\n", space, d)
