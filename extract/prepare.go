@@ -115,6 +115,11 @@ func (p *Preparer) Prepare(data []byte, dst []float32) error {
 	if err != nil {
 		return err
 	}
+	if img == &s.img {
+		// libjpeg-turbo's pixels, opaque by construction: resampled in C.
+		s.r.tensorOpaqueNRGBA(&s.img, p.spec, dst)
+		return nil
+	}
 	s.r.tensor(img, p.spec, dst)
 	return nil
 }

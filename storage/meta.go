@@ -487,6 +487,10 @@ type DropOptions struct {
 	// Progress, when set, is called after each round with the keys
 	// deleted so far.
 	Progress func(deleted int64)
+	// DryRun deletes nothing: DropSpace returns how many keys the drop
+	// would delete (by SCAN: the same count, barring writes in between and
+	// the rare key a SCAN returns twice while Redis rehashes).
+	DryRun bool
 }
 
 // DropSpace deletes every key of space in rounds of o.Batch keys (UNLINK,
@@ -494,7 +498,8 @@ type DropOptions struct {
 // long): the items by the index, then whatever else SCAN finds under
 // itemvec:<space>: (items from before the index, failure records, streams),
 // the meta last, so an interrupted drop can be run again. It refuses the
-// current space. It returns how many keys it deleted.
+// current space. It returns how many keys it deleted (with o.DryRun, would
+// delete).
 func (s *VectorStore) DropSpace(ctx context.Context, space string, o DropOptions) (int64, error) {
 	const op = "storage.VectorStore.DropSpace"
 	if err := checkSpace(op, space); err != nil {
@@ -509,6 +514,9 @@ func (s *VectorStore) DropSpace(ctx context.Context, space string, o DropOptions
 	}
 	if o.Batch <= 0 {
 		o.Batch = 500
+	}
+	if o.DryRun {
+		return s.countSpaceKeys(ctx, space)
 	}
 	var deleted int64
 	unlink := func(keys []string) error {
@@ -574,4 +582,18 @@ func (s *VectorStore) DropSpace(ctx context.Context, space string, o DropOptions
 	}
 	s.metas.Delete(space)
 	return deleted, unlink([]string{MetaKey(space)})
+}
+
+// countSpaceKeys counts the keys DropSpace would delete: every key under
+// itemvec:<space>: but the item index, which the drop empties (and so
+// removes) rather than deletes.
+func (s *VectorStore) countSpaceKeys(ctx context.Context, space string) (int64, error) {
+	var n int64
+	err := s.scanKeys(ctx, "itemvec:"+space+":*", func(k string) error {
+		if k != IndexKey(space) {
+			n++
+		}
+		return nil
+	})
+	return n, err
 }

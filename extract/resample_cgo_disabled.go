@@ -1,0 +1,12 @@
+//go:build !cgo || itemvec_purego
+
+package extract
+
+import "image"
+
+// tensorOpaqueNRGBA is r.tensor: this build (no cgo, or the
+// itemvec_purego tag) has no C resampler, and no libjpeg-turbo decoder
+// whose output it is for.
+func (r *resampler) tensorOpaqueNRGBA(src *image.NRGBA, spec ImageSpec, dst []float32) {
+	r.tensor(src, spec, dst)
+}
