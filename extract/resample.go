@@ -72,15 +72,7 @@ func (r *resampler) tensor(src image.Image, spec ImageSpec, dst []float32) {
 		fillWhite(dst, &r.lut, nchw, 0, w*h)
 		return
 	}
-	var ax, ay axis
-	switch spec.Resize {
-	case ResizeStretch:
-		ax, ay = resizeAxis(b.Min.X, b.Dx(), w), resizeAxis(b.Min.Y, b.Dy(), h)
-	case ResizePad:
-		ax, ay = padAxes(b, w, h)
-	default:
-		ax, ay = centerCropAxes(b, w, h)
-	}
+	ax, ay := specAxes(b, spec)
 	if ax.n <= 0 || ay.n <= 0 {
 		fillWhite(dst, &r.lut, nchw, 0, w*h)
 		return
@@ -120,6 +112,20 @@ func (r *resampler) tensor(src image.Image, spec ImageSpec, dst []float32) {
 
 // ringRow is the slot of r.ring that holds row u (counted from y.lo) of
 // the horizontal pass.
+// specAxes are the source rows and columns spec.Resize maps onto the
+// spec.Width×spec.Height output for source bounds b.
+func specAxes(b image.Rectangle, spec ImageSpec) (ax, ay axis) {
+	w, h := spec.Width, spec.Height
+	switch spec.Resize {
+	case ResizeStretch:
+		return resizeAxis(b.Min.X, b.Dx(), w), resizeAxis(b.Min.Y, b.Dy(), h)
+	case ResizePad:
+		return padAxes(b, w, h)
+	default:
+		return centerCropAxes(b, w, h)
+	}
+}
+
 func (r *resampler) ringRow(u, stride int) []float64 {
 	slot := u % r.y.taps
 	return r.ring[slot*stride : slot*stride+stride]

@@ -235,15 +235,7 @@ func (r *resampler) tensorOpaqueNRGBA(src *image.NRGBA, spec ImageSpec, dst []fl
 		return
 	}
 	w, h := spec.Width, spec.Height
-	var ax, ay axis
-	switch spec.Resize {
-	case ResizeStretch:
-		ax, ay = resizeAxis(b.Min.X, b.Dx(), w), resizeAxis(b.Min.Y, b.Dy(), h)
-	case ResizePad:
-		ax, ay = padAxes(b, w, h)
-	default:
-		ax, ay = centerCropAxes(b, w, h)
-	}
+	ax, ay := specAxes(b, spec)
 	if ax.n <= 0 || ay.n <= 0 {
 		r.tensor(src, spec, dst)
 		return

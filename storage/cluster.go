@@ -9,16 +9,6 @@ import (
 	"github.com/itemvec/itemvec"
 )
 
-// clusterWrite is one item's writes for publishCluster.
-type clusterWrite struct {
-	id, key string
-	fields  []any
-	absent  []string
-	stream  []any
-	ms      float64
-	warned  bool
-}
-
 // publishItemLua writes one item's hash and removes its failure record,
 // atomically: KEYS share the item's hash tag, so they are in one slot.
 // ARGV: the number of field/value pairs, the pairs, then the fields to
@@ -40,7 +30,7 @@ return 1
 // the same pipeline, after the item's script. A failure part way can leave
 // an item written whose stream entry is not; the retry (see the package
 // documentation) writes it again with its announcement.
-func (s *VectorStore) publishCluster(ctx context.Context, op, space string, writes []clusterWrite) error {
+func (s *VectorStore) publishCluster(ctx context.Context, op, space string, writes []itemWrite) error {
 	spans := make([][2]int, len(writes))
 	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		n := 0
@@ -77,12 +67,7 @@ func (s *VectorStore) publishCluster(ctx context.Context, op, space string, writ
 			}
 		}
 	}
-	ids := make([]string, len(writes))
-	for i, w := range writes {
-		ids[i] = w.id
-	}
-	if partial := partialPublish(op, space, ids, spans, cmds, err); partial != nil {
-		s.log.WarnContext(ctx, "Redis refused some item writes", "space", space, "items", len(writes), "refused", len(partial.Items))
+	if partial := s.refused(ctx, op, space, writes, spans, cmds, err); partial != nil {
 		return partial
 	}
 	return redisError(op, "itemvec:"+space, err)

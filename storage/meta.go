@@ -166,21 +166,24 @@ func decodeMeta(space string, h map[string]string) (*SpaceMeta, error) {
 	return m, nil
 }
 
-// cutBlocks sets it.Blocks to the slices of it.Vector the space's layout
-// gives for its modalities, when the space has a meta of its length.
-func (s *VectorStore) cutBlocks(ctx context.Context, space string, it *ItemVector) {
-	var m *SpaceMeta
+// layout is the meta of space, from the store's cache once it has been
+// read; nil when the space has none (or Redis cannot say).
+func (s *VectorStore) layout(ctx context.Context, space string) *SpaceMeta {
 	if v, ok := s.metas.Load(space); ok {
-		m = v.(*SpaceMeta)
-	} else {
-		got, err := s.Space(ctx, space)
-		if err != nil || got == nil {
-			return // no layout known (yet): Blocks stays nil
-		}
-		s.metas.Store(space, got)
-		m = got
+		return v.(*SpaceMeta)
 	}
-	if m.Dim != len(it.Vector) {
+	m, err := s.Space(ctx, space)
+	if err != nil || m == nil {
+		return nil
+	}
+	s.metas.Store(space, m)
+	return m
+}
+
+// cutBlocks sets it.Blocks to the slices of it.Vector the layout m gives
+// for its modalities, when m is of its length.
+func cutBlocks(m *SpaceMeta, it *ItemVector) {
+	if m == nil || m.Dim != len(it.Vector) {
 		return
 	}
 	for _, b := range m.Blocks {

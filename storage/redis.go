@@ -284,15 +284,7 @@ func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVec
 	if err := checkSpace(op, space); err != nil {
 		return err
 	}
-	type write struct {
-		id, key string
-		fields  []any
-		absent  []string
-		stream  []any
-		ms      float64
-		warned  bool
-	}
-	writes := make([]write, 0, len(items))
+	writes := make([]itemWrite, 0, len(items))
 	now := time.Now()
 	for i := range items {
 		it := &items[i]
@@ -339,7 +331,7 @@ func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVec
 				absent = append(absent, opt.field)
 			}
 		}
-		writes = append(writes, write{
+		writes = append(writes, itemWrite{
 			id: it.ID, key: ItemKey(space, it.ID), fields: fields, absent: absent,
 			stream: []any{"id", it.ID, "op", "upsert", "content_hash", it.ContentHash, "updated_at", ms},
 			ms:     float64(at.UnixMilli()), warned: len(it.Warnings) > 0,
@@ -349,11 +341,7 @@ func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVec
 		return nil
 	}
 	if _, cluster := s.rdb.(*redis.ClusterClient); cluster {
-		ws := make([]clusterWrite, len(writes))
-		for i, w := range writes {
-			ws[i] = clusterWrite{id: w.id, key: w.key, fields: w.fields, absent: w.absent, stream: w.stream, ms: w.ms, warned: w.warned}
-		}
-		return s.publishCluster(ctx, op, space, ws)
+		return s.publishCluster(ctx, op, space, writes)
 	}
 	spans := make([][2]int, len(writes)) // the cmds of writes[i] are cmds[spans[i][0]:spans[i][1]]
 	cmds, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -381,12 +369,7 @@ func (s *VectorStore) Publish(ctx context.Context, space string, items []ItemVec
 		return nil
 	})
 	if err != nil {
-		ids := make([]string, len(writes))
-		for i, w := range writes {
-			ids[i] = w.id
-		}
-		if partial := partialPublish(op, space, ids, spans, cmds, err); partial != nil {
-			s.log.WarnContext(ctx, "Redis refused some item writes", "space", space, "items", len(writes), "refused", len(partial.Items))
+		if partial := s.refused(ctx, op, space, writes, spans, cmds, err); partial != nil {
 			return partial
 		}
 		return txError(op, "itemvec:"+space, err, cmds)
@@ -421,6 +404,31 @@ func (e *PartialError) Error() string {
 		msg += "; " + it.ID + ": " + it.Err.Error()
 	}
 	return msg
+}
+
+// itemWrite is what Publish writes for one item.
+type itemWrite struct {
+	id, key string
+	fields  []any
+	absent  []string
+	stream  []any
+	ms      float64
+	warned  bool
+}
+
+// refused is the *PartialError of a publish of writes whose commands cmds
+// (writes[i]'s are cmds[spans[i][0]:spans[i][1]]) Redis ran with some
+// refused, logged; nil when the whole publish failed.
+func (s *VectorStore) refused(ctx context.Context, op, space string, writes []itemWrite, spans [][2]int, cmds []redis.Cmder, err error) *PartialError {
+	ids := make([]string, len(writes))
+	for i, w := range writes {
+		ids[i] = w.id
+	}
+	partial := partialPublish(op, space, ids, spans, cmds, err)
+	if partial != nil {
+		s.log.WarnContext(ctx, "Redis refused some item writes", "space", space, "items", len(writes), "refused", len(partial.Items))
+	}
+	return partial
 }
 
 // partialPublish returns the per-item errors of a transaction that EXEC
@@ -630,6 +638,12 @@ func (s *VectorStore) getKeys(ctx context.Context, op, space string, ids, keys [
 	}); err != nil {
 		return nil, redisError(op, "itemvec:"+space, err)
 	}
+	// The space's layout, for items stored without block copies: read at
+	// most once per call (and once per store while the space has a meta).
+	var (
+		meta   *SpaceMeta
+		looked bool
+	)
 	items := make([]*ItemVector, len(keys))
 	for i, cmd := range cmds {
 		m := cmd.Val()
@@ -641,7 +655,10 @@ func (s *VectorStore) getKeys(ctx context.Context, op, space string, ids, keys [
 			return nil, newError(op, keys[i], CodeCorruptRecord, err)
 		}
 		if it.Blocks == nil && len(it.Modalities) > 0 {
-			s.cutBlocks(ctx, space, it)
+			if !looked {
+				meta, looked = s.layout(ctx, space), true
+			}
+			cutBlocks(meta, it)
 		}
 		items[i] = it
 	}

@@ -415,6 +415,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 func (p *pipeline) failureRecords(failed []*ItemError, at Attempt, items []Item) []storage.Failure {
+	if len(failed) == 0 {
+		return nil
+	}
 	now := p.now()
 	byID := make(map[string]*Item, len(items))
 	for i := range items {

@@ -34,12 +34,7 @@ Progress is saved in Redis after each page: a backfill that stopped goes on wher
 it stopped when run again; one that finished does nothing unless --restart.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, src, closeStore, err := rf.storeIn(cmd, from)
-			if err != nil {
-				return err
-			}
-			defer closeStore()
-			rdb, err := rf.client()
+			rdb, store, src, err := rf.clientIn(cmd, from)
 			if err != nil {
 				return err
 			}

@@ -40,12 +40,7 @@ Records written before records kept their item cannot be retried this way: they
 are listed; enqueue their manifest lines again.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, space, closeStore, err := rf.storeIn(cmd, space)
-			if err != nil {
-				return err
-			}
-			defer closeStore()
-			rdb, err := rf.client()
+			rdb, store, space, err := rf.clientIn(cmd, space)
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/itemvec/itemvec/storage"
@@ -21,20 +22,31 @@ func newVectorsCmd() *cobra.Command {
 // storeIn connects to Redis and resolves space: the one given, else the
 // current one (itemvec:current).
 func (f *redisFlags) storeIn(cmd *cobra.Command, space string) (*storage.VectorStore, string, func() error, error) {
-	store, closeStore, err := f.store()
+	rdb, store, space, err := f.clientIn(cmd, space)
 	if err != nil {
 		return nil, "", nil, err
 	}
+	return store, space, rdb.Close, nil
+}
+
+// clientIn is storeIn that also returns the store's client, for commands
+// that enqueue too; closing the client closes both.
+func (f *redisFlags) clientIn(cmd *cobra.Command, space string) (redis.UniversalClient, *storage.VectorStore, string, error) {
+	rdb, err := f.client()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	store := storage.NewVectorStore(rdb, storage.StoreConfig{})
 	if space == "" {
 		if space, err = store.Current(cmd.Context()); err == nil && space == "" {
 			err = fmt.Errorf("itemvec:current is not set; pass --space")
 		}
 	}
 	if err != nil {
-		closeStore()
-		return nil, "", nil, err
+		rdb.Close()
+		return nil, nil, "", err
 	}
-	return store, space, closeStore, nil
+	return rdb, store, space, nil
 }
 
 func newVectorsGetCmd() *cobra.Command {
