@@ -5,7 +5,7 @@
 # sha256. Safe to run again: finished steps are skipped.
 #
 #   .ci/setup.sh runtime   ORT library, image model, sample catalog (make run)
-#   .ci/setup.sh test      runtime + redis-server, en_US.UTF-8, versitygw (make test)
+#   .ci/setup.sh test      runtime + redis-server, python3-redis, en_US.UTF-8, versitygw (make test)
 #   .ci/setup.sh gpu       CUDA execution provider libraries (make setup-gpu)
 set -euo pipefail
 
@@ -197,6 +197,14 @@ setup_redis() {
 	service redis-server stop >/dev/null 2>&1 || true
 }
 
+# redis-py for Debian's own python3, to run the Python reader example
+# (docs/examples/reader.py) against real Redis in the tests.
+setup_redispy() {
+	/usr/bin/python3 -c 'import redis' 2>/dev/null && return
+	log "installing python3-redis (Debian) for the Python reader example"
+	apt_install python3-redis
+}
+
 setup_versitygw() {
 	local bin=$DEPS/bin/versitygw
 	[[ -x $bin ]] && return
@@ -279,6 +287,7 @@ test)
 	runtime
 	setup_locale
 	setup_redis
+	setup_redispy
 	setup_versitygw
 	setup_tokenizers
 	setup_standin

@@ -64,6 +64,10 @@ func runVectorStoreSuite(t *testing.T, newClient func(t *testing.T) redis.Univer
 		{"invalid input is rejected before writing", testInvalidInput},
 		{"corrupt record is reported", testCorrupt},
 		{"canceled context is retryable", testCanceled},
+		{"scan vectors streams every item once in batches", testScanVectors},
+		{"neighbour lists round trip and replace", testNeighbors},
+		{"update stream reads after an id and reports trimming", testUpdatesAfter},
+		{"user vectors round trip", testUsers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newClient(t)) })

@@ -97,6 +97,7 @@ from a flag.`,
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.AddCommand(newWorkerCmd(), newEnqueueCmd(), newEmbedCmd(), newVectorsCmd(), newTokenizeCmd(), newQueueCmd(), newFailuresCmd(), newSpacesCmd(), newBackfillCmd())
+	root.AddCommand(newSimilarCmd(), newNeighborsCmd(), newUsersCmd(), newRecommendCmd())
 	root.AddCommand(toolCommands()...)
 	return root
 }
