@@ -3,13 +3,23 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
+	"github.com/itemvec/itemvec/fusion/users"
+	"github.com/itemvec/itemvec/storage"
+	"github.com/itemvec/itemvec/storage/reader"
 	"github.com/itemvec/itemvec/workers"
+	"github.com/itemvec/itemvec/workers/recs"
 	"github.com/itemvec/itemvec/workers/demo"
 	"github.com/itemvec/itemvec/workers/demo/catalog"
 )
@@ -65,6 +75,7 @@ func newRunCmd() *cobra.Command {
 		df       demoFlags
 		show     int
 		noBroken bool
+		noRecs   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -76,7 +87,10 @@ plus three deliberately broken items: a corrupt JPEG, a zero-byte file and a
 missing key), enqueues it as asynq tasks, runs the same worker itemvec worker
 runs until the queue is drained, reads the vectors back from Redis and prints
 items done/failed with reasons, throughput, the vector dimension, and for a
-few products their most similar products by cosine.`,
+few products their most similar products by cosine. Then the recommender side:
+it builds every product's neighbour list, turns synthetic shoppers' events
+from several devices into user vectors, recommends for one of them, and prints
+how the unified user vectors compare with per-device ones.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -96,11 +110,63 @@ few products their most similar products by cosine.`,
 				return err
 			}
 			rep.Print(cmd.OutOrStdout(), show)
-			return nil
+			if noRecs {
+				return nil
+			}
+			return printRecommender(ctx, cmd.OutOrStdout(), env.Redis.Client(), w.Space())
 		},
 	}
 	df.add(cmd)
 	cmd.Flags().IntVar(&show, "show", 5, "products to show with their 3 most similar")
+	cmd.Flags().BoolVar(&noRecs, "no-recommender", false, "skip the recommender part (neighbour lists, synthetic users)")
 	cmd.Flags().BoolVar(&noBroken, "no-broken-items", false, "do not add the three deliberately broken items")
 	return cmd
+}
+
+// printRecommender runs the recommender side on the space: neighbour lists,
+// user vectors from synthetic events (fixed seed), a recommendation and the
+// unified-vs-device evaluation.
+func printRecommender(ctx context.Context, w io.Writer, rdb redis.UniversalClient, space string) error {
+	store := storage.NewVectorStore(rdb, storage.StoreConfig{})
+	nrep, err := recs.BuildNeighbors(ctx, store, recs.NeighborsConfig{Space: space, K: 10})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nRecommender side (space %s)\n", space)
+	fmt.Fprintf(w, "Neighbour lists: %d products, top %d each (%s), built in %s: itemvec:%s:similar:{<id>}\n",
+		nrep.Published, 10, nrep.Method, nrep.Build.Round(time.Millisecond), space)
+	spec := users.DefaultSpec()
+	rep, sim, err := recs.Evaluate(ctx, store, space, spec, users.SimConfig{Seed: 1, Users: 400}, 10)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for _, e := range sim.Train {
+		if err := enc.Encode(e); err != nil {
+			return err
+		}
+	}
+	urep, err := recs.BuildUsers(ctx, store, recs.UsersConfig{Space: space, Spec: spec, Events: &buf})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "User vectors: %d synthetic shoppers (seed 1) on 2-3 devices each, %d events -> itemvec:%s:user:{<uid>}\n",
+		urep.Users, urep.Events, space)
+	uid := sim.HeldOut[0].User
+	u, err := store.Users(ctx, space, uid)
+	if err != nil || u[0] == nil {
+		return fmt.Errorf("user %s: %v", uid, err)
+	}
+	rd := reader.New(rdb)
+	res, _, err := rd.Recommend(ctx, space, uid, reader.RecommendOptions{K: 3, Titles: true})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Recommended for %s (events per device %v, ordered %v):\n", uid, u[0].Devices, u[0].Excluded)
+	for _, r := range res {
+		fmt.Fprintf(w, "  %-10s %.3f  %s\n", r.ID, r.Score, r.Title)
+	}
+	fmt.Fprintf(w, "Unified vs per-device vectors, %d users (itemvec users eval):\n", rep.All.Users)
+	return rep.Print(w)
 }

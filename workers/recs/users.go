@@ -232,11 +232,16 @@ func Evaluate(ctx context.Context, store *storage.VectorStore, space string, spe
 	if err != nil {
 		return users.Report{}, users.Simulation{}, err
 	}
-	vecs := make([][]float32, m.Len())
-	for i := range vecs {
-		vecs[i] = m.Row(i)
+	// In id order: the scan's order is arbitrary, and the same seed must
+	// draw the same users from the same space.
+	ids := slices.Clone(m.IDs)
+	slices.Sort(ids)
+	vecs := make([][]float32, len(ids))
+	for i, id := range ids {
+		row, _ := m.Index(id)
+		vecs[i] = m.Row(row)
 	}
-	sim := users.Simulate(cfg, m.IDs, vecs)
-	rep, err := users.Evaluate(spec, sim, m.IDs, vecs, k)
+	sim := users.Simulate(cfg, ids, vecs)
+	rep, err := users.Evaluate(spec, sim, ids, vecs, k)
 	return rep, sim, err
 }
