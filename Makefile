@@ -51,7 +51,7 @@ test-faults: setup-test
 test-short:
 	$(GO) test -short ./...
 
-## bench: raw ORT vs end-to-end throughput and per-stage time (sample catalog, large photos); decode+prep vs C; tokenizer vs HF tokenizers
+## bench: raw ORT vs end-to-end throughput and per-stage time (sample catalog, large photos); decode+prep vs C; tokenizer vs HF tokenizers; similar-item scans; HNSW recall on 50k vectors
 bench: setup-test build bench-ref
 	$(BIN) bench
 	$(BIN) bench --set large
@@ -60,6 +60,8 @@ bench: setup-test build bench-ref
 	cd testdata/tokenizers && npm ci --no-audit --no-fund
 	$(BIN) bench --tokenizer .deps/tokenizers/bert-base-uncased.json
 	ITEMVEC_REQUIRE_DEPS=1 $(GO) test -run '^$$' -bench . -benchtime 20x ./extract/ ./fusion/
+	ITEMVEC_REQUIRE_DEPS=1 $(GO) test -run '^$$' -bench 'Scan|Dot|SimilarExact' -benchmem ./fusion/knn/ ./storage/reader/
+	$(GO) test -run '^$$' -bench HNSWRecall50k -benchtime 1x -timeout 60m ./fusion/knn/
 
 ## bench-ref: the C reference of decode+prep (libjpeg-turbo scaled decode + box resize) that bench --prep compares with
 bench-ref: .deps/bin/turboref

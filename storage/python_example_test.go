@@ -43,7 +43,7 @@ func TestPythonReaderExample(t *testing.T) {
 	script := filepath.Join(testdeps.Root(t), "docs", "examples", "reader.py")
 	runPy := func(args ...string) string {
 		t.Helper()
-		out, err := exec.Command(py, append([]string{script, "--redis", srv.URL()}, args...)...).CombinedOutput()
+		out, err := exec.Command(py, append([]string{"-B", script, "--redis", srv.URL()}, args...)...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("reader.py %v: %v\n%s", args, err, out)
 		}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/itemvec/itemvec"
+	"github.com/itemvec/itemvec/extract"
 )
 
 // ModelBench is the throughput of one of the worker's models alone, on
@@ -19,6 +21,9 @@ type ModelBench struct {
 	Batches   int
 	Elapsed   time.Duration
 	PerSecond float64 // inputs per second
+	// Texts and MeanTokens describe the inputs of BenchTextModelOn.
+	Texts      int
+	MeanTokens float64
 }
 
 // BenchImageModel runs the image session on random batches of
@@ -60,6 +65,63 @@ func (w *Worker) BenchTextModel(ctx context.Context, tokens int, minDuration tim
 		_, err := txt.session.Run(ctx, ids, nil, nil)
 		return err
 	})
+}
+
+// BenchTextModelOn runs the text session alone on the texts given,
+// tokenized as the pipeline tokenizes them (texts it would leave out are
+// skipped), in batches of Config.Models.MaxBatch texts of similar length
+// (sorted by length: the best case for the model), cycling through them for
+// at least minDuration. PerSecond is texts per second: the limit of the
+// text model on exactly what an end-to-end run over the same items embeds.
+func (w *Worker) BenchTextModelOn(ctx context.Context, texts []*Text, minDuration time.Duration) (*ModelBench, error) {
+	const op = "workers.Worker.BenchTextModelOn"
+	if w.models == nil || w.models.text == nil {
+		return nil, itemvec.Errorf(itemvec.KindConfig, op, "the worker has no text model")
+	}
+	txt := w.models.text
+	var seqs []extract.Tokens
+	var tokens int
+	for _, t := range texts {
+		if t == nil {
+			continue
+		}
+		joined := txt.spec.Text.Join(map[string]string{"title": t.Title, "description": t.Description})
+		if joined == "" {
+			continue
+		}
+		tk, err := txt.tokenizer.Tokenize(joined)
+		if err != nil || len(tk.IDs) == 0 || tk.UnknownShare >= UnknownTextRatio {
+			continue
+		}
+		seqs = append(seqs, tk)
+		tokens += len(tk.IDs)
+	}
+	if len(seqs) == 0 {
+		return nil, itemvec.Errorf(itemvec.KindBadInput, op, "none of the %d texts would be embedded", len(texts))
+	}
+	slices.SortStableFunc(seqs, func(a, b extract.Tokens) int { return len(a.IDs) - len(b.IDs) })
+	batch := w.cfg.Models.MaxBatch
+	var batches [][]extract.Tokens
+	for i := 0; i < len(seqs); i += batch {
+		batches = append(batches, seqs[i:min(i+batch, len(seqs))])
+	}
+	next, done := 0, 0
+	b, err := benchLoop(ctx, txt.spec.ID, batch, minDuration, func() error {
+		bt := batches[next%len(batches)]
+		next++
+		done += len(bt)
+		_, err := tokensRunner{txt.session}.RunBatch(ctx, bt)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// benchLoop counts full batches; count the texts actually run (the
+	// warm-up run excluded).
+	done -= len(batches[0])
+	b.PerSecond = float64(done) / b.Elapsed.Seconds()
+	b.Texts, b.MeanTokens = len(seqs), float64(tokens)/float64(len(seqs))
+	return b, nil
 }
 
 // benchLoop calls run once to warm up, then until minDuration has passed

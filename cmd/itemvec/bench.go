@@ -18,19 +18,22 @@ import (
 
 // rawModels measures the raw throughput of w's image model and, when it
 // has one, its text model.
-func rawModels(ctx context.Context, w *workers.Worker, rawFor time.Duration) (img, text *workers.ModelBench, err error) {
+func rawModels(ctx context.Context, w *workers.Worker, texts []*workers.Text, rawFor time.Duration) (img, text, synthetic *workers.ModelBench, err error) {
 	slog.Info("benchmark: raw inference", "model", w.ImageModel(), "batch", w.Config().Models.MaxBatch,
 		"threads", w.Config().Models.Threads, "for", rawFor)
 	if img, err = w.BenchImageModel(ctx, rawFor); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if w.TextModel() != workers.TextModelNone {
 		slog.Info("benchmark: raw text inference", "model", w.TextModel(), "batch", w.Config().Models.MaxBatch, "for", rawFor)
-		if text, err = w.BenchTextModel(ctx, 32, rawFor); err != nil {
-			return nil, nil, err
+		if text, err = w.BenchTextModelOn(ctx, texts, rawFor); err != nil {
+			return nil, nil, nil, err
+		}
+		if synthetic, err = w.BenchTextModel(ctx, 32, rawFor/2); err != nil {
+			return nil, nil, nil, err
 		}
 	}
-	return img, text, nil
+	return img, text, synthetic, nil
 }
 
 func newBenchCmd() *cobra.Command {
@@ -97,6 +100,12 @@ with the ratio.`,
 			// ORT's default threads (every core). A worker run with other
 			// --threads is measured against that limit too; its own raw
 			// figures are printed beside it.
+			// The texts the end-to-end run embeds: the catalog's (the
+			// replicas repeat them).
+			var texts []*workers.Text
+			for _, it := range env.Catalog.Items {
+				texts = append(texts, it.Text)
+			}
 			rw := w
 			if df.mf.threads >= 0 && w.Device() == onnx.DeviceCPU {
 				cfg := w.Config()
@@ -104,11 +113,11 @@ with the ratio.`,
 				if rw, err = workers.New(ctx, cfg); err != nil {
 					return err
 				}
-				if b.OwnImage, b.OwnText, err = rawModels(ctx, w, rawFor); err != nil {
+				if b.OwnImage, b.OwnText, _, err = rawModels(ctx, w, texts, rawFor); err != nil {
 					return err
 				}
 			}
-			b.Image, b.Text, err = rawModels(ctx, rw, rawFor)
+			b.Image, b.Text, b.Text32, err = rawModels(ctx, rw, texts, rawFor)
 			if rw != w {
 				rw.Close()
 			}

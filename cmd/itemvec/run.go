@@ -19,9 +19,9 @@ import (
 	"github.com/itemvec/itemvec/storage"
 	"github.com/itemvec/itemvec/storage/reader"
 	"github.com/itemvec/itemvec/workers"
-	"github.com/itemvec/itemvec/workers/recs"
 	"github.com/itemvec/itemvec/workers/demo"
 	"github.com/itemvec/itemvec/workers/demo/catalog"
+	"github.com/itemvec/itemvec/workers/recs"
 )
 
 // demoFlags are what itemvec run and bench take: the models, how to serve

@@ -28,7 +28,7 @@ type HNSWConfig struct {
 // DefaultHNSW is the configuration BenchmarkHNSWRecall50k measured to give
 // recall@10 of at least 0.95 on 50,000 structured vectors.
 func DefaultHNSW() HNSWConfig {
-	return HNSWConfig{M: 48, EfConstruction: 100, EfSearch: 200, Ml: 0.25, Seed: 1}
+	return HNSWConfig{M: 64, EfConstruction: 100, EfSearch: 200, Ml: 0.25, Seed: 1}
 }
 
 // Index is an HNSW graph over the rows of a Matrix. Search is safe for

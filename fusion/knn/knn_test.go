@@ -321,7 +321,7 @@ func BenchmarkHNSWRecall50k(b *testing.B) {
 		b.ReportMetric(r, "recall@10")
 		b.ReportMetric(build.Seconds(), "build-s")
 		b.ReportMetric(float64(len(queries))/search.Seconds(), "queries/s")
-		fmt.Printf("HNSW %d x %d (M %d, ef %d): recall@10 %.4f, build %s, %.0f queries/s on one goroutine\n",
-			m.Len(), dim, knn.DefaultHNSW().M, knn.DefaultHNSW().EfSearch, r, build.Round(time.Millisecond), float64(len(queries))/search.Seconds())
+		fmt.Printf("HNSW %d x %d (M %d, efConstruction %d, efSearch %d): recall@10 %.4f, build %s, %.0f queries/s on one goroutine\n",
+			m.Len(), dim, knn.DefaultHNSW().M, knn.DefaultHNSW().EfConstruction, knn.DefaultHNSW().EfSearch, r, build.Round(time.Millisecond), float64(len(queries))/search.Seconds())
 	}
 }
