@@ -2,9 +2,11 @@ package workers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/itemvec/itemvec"
@@ -74,6 +76,52 @@ func (w *Worker) BenchTextModel(ctx context.Context, tokens int, minDuration tim
 // at least minDuration. PerSecond is texts per second: the limit of the
 // text model on exactly what an end-to-end run over the same items embeds.
 func (w *Worker) BenchTextModelOn(ctx context.Context, texts []*Text, minDuration time.Duration) (*ModelBench, error) {
+	tb, err := w.textBench(ctx, texts)
+	if err != nil {
+		return nil, err
+	}
+	return tb.loop(minDuration)
+}
+
+// BenchModelsTogether runs the image session (on random tensors, as
+// BenchImageModel) and the text session (on texts, as BenchTextModelOn)
+// at the same time, each from its own goroutine, with the worker's own
+// intra-op threads, for at least minDuration: the models sharing the cores
+// side by side, the way the pipeline runs them. An item needs both, so
+// min(img.PerSecond, text.PerSecond) is what the models allow this way.
+func (w *Worker) BenchModelsTogether(ctx context.Context, texts []*Text, minDuration time.Duration) (img, text *ModelBench, err error) {
+	tb, err := w.textBench(ctx, texts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var wg sync.WaitGroup
+	var imgErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		img, imgErr = w.BenchImageModel(ctx, minDuration)
+	}()
+	text, err = tb.loop(minDuration)
+	wg.Wait()
+	if err = errors.Join(imgErr, err); err != nil {
+		return nil, nil, err
+	}
+	return img, text, nil
+}
+
+// textBench is the text session with the batches of a text benchmark.
+type textBench struct {
+	ctx     context.Context
+	model   *textModel
+	batch   int
+	batches [][]extract.Tokens
+	texts   int
+	mean    float64
+}
+
+// textBench tokenizes texts as the pipeline does and sorts them into
+// batches of similar length.
+func (w *Worker) textBench(ctx context.Context, texts []*Text) (*textBench, error) {
 	const op = "workers.Worker.BenchTextModelOn"
 	if w.models == nil || w.models.text == nil {
 		return nil, itemvec.Errorf(itemvec.KindConfig, op, "the worker has no text model")
@@ -100,17 +148,21 @@ func (w *Worker) BenchTextModelOn(ctx context.Context, texts []*Text, minDuratio
 		return nil, itemvec.Errorf(itemvec.KindBadInput, op, "none of the %d texts would be embedded", len(texts))
 	}
 	slices.SortStableFunc(seqs, func(a, b extract.Tokens) int { return len(a.IDs) - len(b.IDs) })
-	batch := w.cfg.Models.MaxBatch
-	var batches [][]extract.Tokens
-	for i := 0; i < len(seqs); i += batch {
-		batches = append(batches, seqs[i:min(i+batch, len(seqs))])
+	tb := &textBench{ctx: ctx, model: txt, batch: w.cfg.Models.MaxBatch, texts: len(seqs), mean: float64(tokens) / float64(len(seqs))}
+	for i := 0; i < len(seqs); i += tb.batch {
+		tb.batches = append(tb.batches, seqs[i:min(i+tb.batch, len(seqs))])
 	}
+	return tb, nil
+}
+
+// loop cycles through the batches for at least minDuration.
+func (tb *textBench) loop(minDuration time.Duration) (*ModelBench, error) {
 	next, done := 0, 0
-	b, err := benchLoop(ctx, txt.spec.ID, batch, minDuration, func() error {
-		bt := batches[next%len(batches)]
+	b, err := benchLoop(tb.ctx, tb.model.spec.ID, tb.batch, minDuration, func() error {
+		bt := tb.batches[next%len(tb.batches)]
 		next++
 		done += len(bt)
-		_, err := tokensRunner{txt.session}.RunBatch(ctx, bt)
+		_, err := tokensRunner{tb.model.session}.RunBatch(tb.ctx, bt)
 		return err
 	})
 	if err != nil {
@@ -118,9 +170,9 @@ func (w *Worker) BenchTextModelOn(ctx context.Context, texts []*Text, minDuratio
 	}
 	// benchLoop counts full batches; count the texts actually run (the
 	// warm-up run excluded).
-	done -= len(batches[0])
+	done -= len(tb.batches[0])
 	b.PerSecond = float64(done) / b.Elapsed.Seconds()
-	b.Texts, b.MeanTokens = len(seqs), float64(tokens)/float64(len(seqs))
+	b.Texts, b.MeanTokens = tb.texts, tb.mean
 	return b, nil
 }
 

@@ -118,6 +118,10 @@ with the ratio.`,
 				}
 			}
 			b.Image, b.Text, b.Text32, err = rawModels(ctx, rw, texts, rawFor)
+			if err == nil && w.TextModel() != workers.TextModelNone {
+				slog.Info("benchmark: both models side by side", "threads", w.Config().Models.Threads, "for", rawFor)
+				b.TogetherImage, b.TogetherText, err = w.BenchModelsTogether(ctx, texts, rawFor)
+			}
 			if rw != w {
 				rw.Close()
 			}

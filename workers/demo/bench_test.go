@@ -1,0 +1,34 @@
+package demo_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/itemvec/itemvec/workers"
+	"github.com/itemvec/itemvec/workers/demo"
+)
+
+func TestBenchLimit(t *testing.T) {
+	rate := func(r float64) *workers.ModelBench { return &workers.ModelBench{PerSecond: r} }
+	tests := []struct {
+		name string
+		b    demo.Bench
+		want float64
+	}{
+		{"image only", demo.Bench{Image: rate(200)}, 200},
+		{"sequential, nothing side by side", demo.Bench{Image: rate(200), Text: rate(200)}, 100},
+		{"side by side is better", demo.Bench{Image: rate(250), Text: rate(200),
+			TogetherImage: rate(130), TogetherText: rate(140)}, 130},
+		{"sequential is better", demo.Bench{Image: rate(250), Text: rate(200),
+			TogetherImage: rate(60), TogetherText: rate(140)}, 1 / (1.0/250 + 1.0/200)},
+		{"text bounds side by side", demo.Bench{Image: rate(250), Text: rate(200),
+			TogetherImage: rate(150), TogetherText: rate(120)}, 120},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.b.Limit(); math.Abs(got-tt.want) > 1e-9 {
+				t.Errorf("Limit() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
