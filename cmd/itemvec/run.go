@@ -113,6 +113,10 @@ how the unified user vectors compare with per-device ones.`,
 			if noRecs {
 				return nil
 			}
+			if rep.Published < 2 {
+				fmt.Fprintf(cmd.OutOrStdout(), "\nRecommender side: skipped, %d items published (neighbour lists and users need at least 2)\n", rep.Published)
+				return nil
+			}
 			return printRecommender(ctx, cmd.OutOrStdout(), env.Redis.Client(), w.Space())
 		},
 	}

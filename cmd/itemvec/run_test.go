@@ -26,4 +26,7 @@ func TestRunTakesTheWorkerFlags(t *testing.T) {
 		strings.Count(out, "decode_too_many_pixels") != 45 {
 		t.Fatalf("with --max-image-pixels 1000 every photo must fail with decode_too_many_pixels; got:\n%s", out)
 	}
+	if !strings.Contains(out, "Recommender side: skipped, 0 items published") {
+		t.Errorf("with nothing published the recommender part must say it is skipped; got:\n%s", out)
+	}
 }
