@@ -6,7 +6,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,6 +48,7 @@ func newBenchCmd() *cobra.Command {
 		prepDir string
 		set     string
 		refresh bool
+		cpuProf string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -143,7 +146,15 @@ with the ratio.`,
 			}
 			job.Refresh = refresh
 			slog.Info("benchmark: end-to-end", "set", set, "items", len(env.Catalog.Items)+len(job.ExtraItems))
-			if b.Job, err = demo.RunJob(ctx, w, job); err != nil {
+			stop, err := startCPUProfile(cpuProf)
+			if err != nil {
+				return err
+			}
+			b.Job, err = demo.RunJob(ctx, w, job)
+			if perr := stop(); err == nil {
+				err = perr
+			}
+			if err != nil {
 				return err
 			}
 			b.Print(cmd.OutOrStdout())
@@ -160,6 +171,31 @@ with the ratio.`,
 	cmd.Flags().DurationVar(&rawFor, "raw-for", 5*time.Second, "measure raw inference (or the tokenizer) for at least this long")
 	cmd.Flags().StringVar(&tokPath, "tokenizer", "", "benchmark this tokenizer.json instead of the pipeline")
 	cmd.Flags().StringVar(&prepDir, "prep", "", "time decode+prep alone over every image in this folder (one goroutine), against the previous path and the C reference")
+	cmd.Flags().StringVar(&cpuProf, "cpuprofile", "", "write a pprof CPU profile of the end-to-end run to this file (go tool pprof bin/itemvec FILE)")
 	cmd.Flags().StringVar(&corpus, "corpus", "", "with --tokenizer: JSON-lines corpus (default testdata/tokenizers/corpus.jsonl)")
 	return cmd
+}
+
+// startCPUProfile starts a CPU profile into path (nothing when path is
+// empty) and returns what stops it and closes the file.
+func startCPUProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		slog.Info("benchmark: CPU profile written", "file", path)
+		return nil
+	}, nil
 }
