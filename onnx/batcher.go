@@ -87,8 +87,9 @@ type BatcherConfig[In any] struct {
 	// Logger receives failed batches. Nil means slog.Default().
 	Logger *slog.Logger
 	// Observe, when set, is called after every model call with what it
-	// ran, from the batcher's goroutine: it must be quick and must not
-	// call back into the Batcher. Workers feed their batch-size, fill
+	// ran, from the goroutine of the runner that ran it (with several
+	// runners, possibly at once): it must be quick, safe for concurrent
+	// use and must not call back into the Batcher. Workers feed their batch-size, fill
 	// and wait histograms from it.
 	Observe func(BatchInfo)
 }
@@ -195,26 +196,27 @@ func (s BatcherStats) PaddingEfficiency() float64 {
 //
 // One goroutine takes submitted inputs and runs a batch when it holds
 // MaxBatch of them, when its oldest input has waited MaxWait, or when the
-// Batcher is closing; it hands every caller its own row. Batches run one
-// at a time; inputs submitted meanwhile wait for the next. Which inputs
+// Batcher is closing; it hands every caller its own row. Each runner runs
+// one batch at a time; with several runners ([NewPooledBatcher]: sessions
+// of one model) a batch goes to whichever is free, and the next batch is
+// chosen only when one is: inputs submitted meanwhile wait for it. Which inputs
 // run together is the Pick policy's choice: in arrival order, or, for
 // inputs a model pads to the longest of a batch, the oldest with those
 // closest to it in length. Under light load the batcher rarely holds more
 // than MaxBatch inputs and batches are simply what came.
 //
-// The Batcher does not own its runner: close the Batcher first, then the
-// runner.
+// The Batcher does not own its runners: close the Batcher first, then the
+// runners.
 type Batcher[In any] struct {
-	r     BatchRunner[In]
-	cfg   BatcherConfig[In] // defaults applied
-	clock batchClock
+	runners []*runner[In]
+	idle    chan *runner[In]  // the runners not running a batch
+	cfg     BatcherConfig[In] // defaults applied
+	clock   batchClock
 
 	reqs      chan *request[In]
 	quit      chan struct{} // closed by Close
 	done      chan struct{} // closed when the loop has returned
 	closeOnce sync.Once
-
-	ins []In // the inputs of the running batch, reused: runners do not keep them
 
 	mu    sync.Mutex
 	stats BatcherStats
@@ -271,29 +273,57 @@ type result struct {
 // fails with a [CodeConfig] error when r is nil, cfg.Pick is unknown, or
 // PickNearestLength has no Length.
 func NewBatcher[In any](r BatchRunner[In], cfg BatcherConfig[In]) (*Batcher[In], error) {
-	return newBatcher(r, cfg, realClock{})
+	return newBatcher([]BatchRunner[In]{r}, cfg, realClock{})
 }
 
-func newBatcher[In any](r BatchRunner[In], cfg BatcherConfig[In], clock batchClock) (*Batcher[In], error) {
+// NewPooledBatcher starts one batcher in front of several runners of the
+// same model (sessions, each with its own intra-op threads): one queue, one
+// Pick policy, and each batch run by whichever runner is free, so that up
+// to len(rs) batches run at once. Inputs are checked with rs[0]; every
+// runner must give rows of the same OutputDim. It fails with a
+// [CodeConfig] error as NewBatcher does, and when rs is empty or the
+// runners' OutputDims differ.
+func NewPooledBatcher[In any](rs []BatchRunner[In], cfg BatcherConfig[In]) (*Batcher[In], error) {
+	return newBatcher(rs, cfg, realClock{})
+}
+
+func newBatcher[In any](rs []BatchRunner[In], cfg BatcherConfig[In], clock batchClock) (*Batcher[In], error) {
 	const op = "onnx.NewBatcher"
-	if r == nil {
-		return nil, errorf(op, CodeConfig, "nil BatchRunner")
+	if len(rs) == 0 {
+		return nil, errorf(op, CodeConfig, "no BatchRunner")
+	}
+	for i, r := range rs {
+		if r == nil {
+			return nil, errorf(op, CodeConfig, "nil BatchRunner")
+		}
+		if d, d0 := r.OutputDim(), rs[0].OutputDim(); d != d0 {
+			return nil, errorf(op, CodeConfig, "runner %d gives %d floats per row, runner 0 gives %d", i, d, d0)
+		}
 	}
 	cfg, err := cfg.withDefaults(op)
 	if err != nil {
 		return nil, err
 	}
 	b := &Batcher[In]{
-		r:     r,
+		idle:  make(chan *runner[In], len(rs)),
 		cfg:   cfg,
 		clock: clock,
 		reqs:  make(chan *request[In]),
 		quit:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
+	for _, r := range rs {
+		rn := &runner[In]{b: b, r: r, work: make(chan []*request[In], 1)}
+		b.runners = append(b.runners, rn)
+		b.idle <- rn
+	}
 	go b.loop()
 	return b, nil
 }
+
+// Runners is the number of runners behind the batcher: the most batches
+// it runs at once.
+func (b *Batcher[In]) Runners() int { return len(b.runners) }
 
 // Submit runs the model on one input as part of a batch and returns its
 // row of OutputDim() floats. It is safe for concurrent use; that is the
@@ -319,7 +349,7 @@ func (b *Batcher[In]) Submit(ctx context.Context, in In) ([]float32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := b.r.Check(in); err != nil {
+	if err := b.runners[0].r.Check(in); err != nil {
 		return nil, inputError(op, err)
 	}
 	req := &request[In]{ctx: ctx, in: in, resp: make(chan result, 1)}

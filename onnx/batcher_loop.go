@@ -5,6 +5,7 @@ import (
 	"context"
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/itemvec/itemvec/internal/cputime"
@@ -14,12 +15,18 @@ import (
 // batch by the Pick policy, runs it and answers its callers.
 
 func (b *Batcher[In]) loop() {
+	var wg sync.WaitGroup
 	defer close(b.done)
-	// One thread for the loop, so that its CPU clock measures the runs.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	defer wg.Wait()
+	for _, r := range b.runners {
+		wg.Go(r.serve)
+		defer close(r.work)
+	}
 	var queue []*request[In] // in arrival order
 	for {
+		// A batch is chosen only once a runner is free to take it, so
+		// that inputs arriving meanwhile join it.
+		r := <-b.idle
 		if len(queue) == 0 {
 			select {
 			case req := <-b.reqs:
@@ -31,7 +38,28 @@ func (b *Batcher[In]) loop() {
 		queue = b.fill(queue)
 		var batch []*request[In]
 		batch, queue = b.pick(queue)
-		b.dispatch(batch)
+		r.work <- batch
+	}
+}
+
+// runner is one of a Batcher's BatchRunners with the goroutine that runs
+// its batches.
+type runner[In any] struct {
+	b    *Batcher[In]
+	r    BatchRunner[In]
+	work chan []*request[In] // buffered (1): the loop hands a batch only to an idle runner
+	ins  []In                // the inputs of the running batch, reused: runners do not keep them
+}
+
+// serve runs the batches handed to the runner until work is closed, then
+// returns.
+func (r *runner[In]) serve() {
+	// One thread per runner, so that its CPU clock measures the runs.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for batch := range r.work {
+		r.dispatch(batch)
+		r.b.idle <- r
 	}
 }
 
@@ -176,13 +204,14 @@ func takeLive[In any](reqs []*request[In], dropped func()) []*request[In] {
 }
 
 // dispatch runs one batch and answers its callers.
-func (b *Batcher[In]) dispatch(pending []*request[In]) {
+func (r *runner[In]) dispatch(pending []*request[In]) {
+	b := r.b
 	batch := takeLive(pending, b.countDropped)
 	n := len(batch)
 	if n == 0 {
 		return
 	}
-	ins := b.ins[:0]
+	ins := r.ins[:0]
 	lengths, longest := 0, 0
 	oldest := batch[0].arrived
 	for _, req := range batch {
@@ -196,13 +225,13 @@ func (b *Batcher[In]) dispatch(pending []*request[In]) {
 
 	ctx, stop := batchContext(batch)
 	start, cpu := b.clock.Now(), cputime.Thread()
-	out, err := b.r.RunBatch(ctx, ins)
+	out, err := r.r.RunBatch(ctx, ins)
 	elapsed, cpu := b.clock.Now().Sub(start), cputime.Thread()-cpu
 	stop()
 	clear(ins) // hold no caller's input until the next batch
-	b.ins = ins[:0]
+	r.ins = ins[:0]
 
-	dim := b.r.OutputDim()
+	dim := r.r.OutputDim()
 	if err == nil {
 		err = checkRows(out, n, dim)
 	}

@@ -206,7 +206,7 @@ func (t *fakeTimer) fire() { t.c <- time.Now() }
 func newTestBatcher(t *testing.T, r BatchRunner[[]int64], p policy, cfg BatcherConfig[[]int64]) (*Batcher[[]int64], *fakeClock) {
 	t.Helper()
 	clock := newFakeClock()
-	b, err := newBatcher(r, p.config(cfg), clock)
+	b, err := newBatcher([]BatchRunner[[]int64]{r}, p.config(cfg), clock)
 	if err != nil {
 		t.Fatalf("newBatcher: %v", err)
 	}
@@ -721,7 +721,7 @@ func TestBatcherLogsFailedBatches(t *testing.T) {
 		r := newManualRunner()
 		cfg := p.config(BatcherConfig[[]int64]{MaxBatch: 2})
 		cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-		b, err := newBatcher(r, cfg, newFakeClock())
+		b, err := newBatcher([]BatchRunner[[]int64]{r}, cfg, newFakeClock())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -909,6 +909,87 @@ func BenchmarkBatcherSubmit(b *testing.B) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// TestPooledBatcherRunsBatchesAtOnce checks a batcher over two runners:
+// two batches run at the same time, one on each, and with both busy the
+// next batch waits for whichever finishes first.
+func TestPooledBatcherRunsBatchesAtOnce(t *testing.T) {
+	forEachPolicy(t, func(t *testing.T, p policy) {
+		ra, rb := newManualRunner(), newManualRunner()
+		b, err := newBatcher([]BatchRunner[[]int64]{ra, rb}, p.config(BatcherConfig[[]int64]{MaxBatch: 2}), newFakeClock())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Runners() != 2 {
+			t.Fatalf("Runners() = %d, want 2", b.Runners())
+		}
+		res := map[int64]<-chan submitted{}
+		submit := func(vs ...int64) {
+			for _, v := range vs {
+				res[v] = submitAsync(t.Context(), b, input(v, 3))
+			}
+		}
+		submit(0, 1)
+		first := <-ra.calls
+		submit(2, 3)
+		second := <-rb.calls // while the first batch still runs
+		for _, tt := range []struct {
+			c    runCall
+			want []int64
+		}{{first, []int64{0, 1}}, {second, []int64{2, 3}}} {
+			if got := tt.c.sortedMarkers(); !slices.Equal(got, tt.want) {
+				t.Fatalf("batch holds %v, want %v", got, tt.want)
+			}
+		}
+		submit(4, 5)
+		second.echo() // the second runner is free first: it takes the next batch
+		third := <-rb.calls
+		if got := third.sortedMarkers(); !slices.Equal(got, []int64{4, 5}) {
+			t.Fatalf("third batch holds %v, want [4 5]", got)
+		}
+		first.echo()
+		third.echo()
+		for v := range int64(6) {
+			wantSubmitRow(t, res[v], v, 3)
+		}
+		b.Close()
+		if st := b.Stats(); st.Batches != 3 || st.Items != 6 {
+			t.Errorf("stats %+v, want 3 batches of 6 items", st)
+		}
+	})
+}
+
+// dimRunner is an echoRunner whose rows have dim floats.
+type dimRunner struct {
+	echoRunner
+	dim int
+}
+
+func (r *dimRunner) OutputDim() int { return r.dim }
+
+func TestNewPooledBatcherConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		rs      []BatchRunner[[]int64]
+		wantErr string
+	}{
+		{"no runner", nil, "no BatchRunner"},
+		{"a nil runner", []BatchRunner[[]int64]{&echoRunner{}, nil}, "nil BatchRunner"},
+		{"rows of different sizes", []BatchRunner[[]int64]{&echoRunner{}, &dimRunner{dim: testDim + 1}}, "runner 1 gives"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := NewPooledBatcher(tt.rs, BatcherConfig[[]int64]{})
+			if err == nil {
+				b.Close()
+				t.Fatal("NewPooledBatcher succeeded")
+			}
+			if e := assertCode(t, err, CodeConfig); !strings.Contains(e.Error(), tt.wantErr) {
+				t.Fatalf("error %q: want it to contain %q", e, tt.wantErr)
+			}
 		})
 	}
 }

@@ -28,9 +28,12 @@ type ModelBench struct {
 	MeanTokens float64
 }
 
-// BenchImageModel runs the image session on random batches of
+// BenchImageModel runs the image sessions on random batches of
 // Config.Models.MaxBatch tensors for at least minDuration (and 3 batches),
-// after one warm-up run.
+// after one warm-up run; with several sessions (ModelConfig.ImageSessions)
+// all at once, each from its own goroutine, as the worker runs them.
+// PerSecond is then the sum of their rates, Batches the sum of their
+// batches and Elapsed the longest.
 func (w *Worker) BenchImageModel(ctx context.Context, minDuration time.Duration) (*ModelBench, error) {
 	img := w.models.image
 	batch := w.cfg.Models.MaxBatch
@@ -39,10 +42,28 @@ func (w *Worker) BenchImageModel(ctx context.Context, minDuration time.Duration)
 	for i := range in {
 		in[i] = rng.Float32()*2 - 1
 	}
-	return benchLoop(ctx, img.spec.ID, batch, minDuration, func() error {
-		_, err := img.session.Run(ctx, in, batch)
-		return err
-	})
+	res := make([]*ModelBench, len(img.sessions))
+	errs := make([]error, len(img.sessions))
+	var wg sync.WaitGroup
+	for i, sess := range img.sessions {
+		wg.Go(func() {
+			res[i], errs[i] = benchLoop(ctx, img.spec.ID, batch, minDuration, func() error {
+				_, err := sess.Run(ctx, in, batch)
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	b := &ModelBench{Model: img.spec.ID, Batch: batch}
+	for _, r := range res {
+		b.Batches += r.Batches
+		b.Elapsed = max(b.Elapsed, r.Elapsed)
+		b.PerSecond += r.PerSecond
+	}
+	return b, nil
 }
 
 // BenchTextModel runs the text session on batches of Config.Models.MaxBatch

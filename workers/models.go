@@ -24,12 +24,15 @@ type models struct {
 	fusion *fusion.Spec
 }
 
-// imageModel is an image encoder: its spec, its session and the batcher in
-// front of it.
+// imageModel is an image encoder: its spec, its sessions (one or more
+// copies of the model, see ModelConfig.ImageSessions) and the one batcher
+// in front of them. session is sessions[0], for what they share.
 type imageModel struct {
-	spec    *modelspec.Spec
-	session *onnx.Session
-	batcher *onnx.Batcher[[]float32]
+	spec     *modelspec.Spec
+	session  *onnx.Session
+	sessions []*onnx.Session
+	threads  int // intra-op threads of each session; 0: ORT's default
+	batcher  *onnx.Batcher[[]float32]
 }
 
 // openModels reads the specs mc names, checks every file against its
@@ -67,7 +70,10 @@ func openModels(ctx context.Context, mc ModelConfig, log *slog.Logger, met *metr
 		}
 	}()
 	sc := onnx.SessionConfig{Device: mc.Device, IntraOpThreads: intraOpThreads(mc, textSpec != nil), Logger: log}
-	if m.image, err = openImageModel(ctx, env, imgSpec, mc, sc, log, met.observeBatches("image")); err != nil {
+	isc := sc
+	var sessions int
+	sessions, isc.IntraOpThreads = imageSessions(mc, textSpec != nil)
+	if m.image, err = openImageModel(ctx, env, imgSpec, mc, isc, sessions, log, met.observeBatches("image")); err != nil {
 		return nil, err
 	}
 	if textSpec != nil {
@@ -118,22 +124,46 @@ func readSpecs(mc ModelConfig) (img, text *modelspec.Spec, fs *fusion.Spec, err 
 	return img, text, fs, err
 }
 
-// openImageModel starts the session of an image model and its batcher.
-func openImageModel(ctx context.Context, env *onnx.Environment, spec *modelspec.Spec, mc ModelConfig, sc onnx.SessionConfig, log *slog.Logger, observe func(onnx.BatchInfo)) (*imageModel, error) {
-	sess, err := onnx.NewSession(ctx, env, spec.ModelPath(mc.Dir), sc)
-	if err != nil {
+// openImageModel starts n sessions of an image model and one batcher in
+// front of them.
+func openImageModel(ctx context.Context, env *onnx.Environment, spec *modelspec.Spec, mc ModelConfig, sc onnx.SessionConfig, n int, log *slog.Logger, observe func(onnx.BatchInfo)) (_ *imageModel, err error) {
+	m := &imageModel{spec: spec, threads: sc.IntraOpThreads}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, m.closeSessions())
+		}
+	}()
+	runners := make([]onnx.BatchRunner[[]float32], 0, n)
+	for range n {
+		sess, err := onnx.NewSession(ctx, env, spec.ModelPath(mc.Dir), sc)
+		if err != nil {
+			return nil, err
+		}
+		m.sessions = append(m.sessions, sess)
+		if err := spec.CheckModel(sess); err != nil {
+			return nil, err
+		}
+		runners = append(runners, sess)
+	}
+	m.session = m.sessions[0]
+	if m.batcher, err = onnx.NewPooledBatcher(runners, onnx.BatcherConfig[[]float32]{
+		MaxBatch: mc.MaxBatch, MaxWait: mc.MaxWait, Logger: log, Observe: observe,
+	}); err != nil {
 		return nil, err
 	}
-	if err := spec.CheckModel(sess); err != nil {
-		return nil, errors.Join(err, sess.Close())
+	if n > 1 {
+		log.Debug("image model: several sessions behind one batcher", "model", spec.ID, "sessions", n, "threads", sc.IntraOpThreads)
 	}
-	b, err := onnx.NewBatcher(sess, onnx.BatcherConfig[[]float32]{
-		MaxBatch: mc.MaxBatch, MaxWait: mc.MaxWait, Logger: log, Observe: observe,
-	})
-	if err != nil {
-		return nil, errors.Join(err, sess.Close())
+	return m, nil
+}
+
+// closeSessions frees the image model's sessions.
+func (m *imageModel) closeSessions() error {
+	var errs []error
+	for _, s := range m.sessions {
+		errs = append(errs, s.Close())
 	}
-	return &imageModel{spec: spec, session: sess, batcher: b}, nil
+	return errors.Join(errs...)
 }
 
 // openTextModel loads the tokenizer of a text model, starts its session
@@ -174,6 +204,28 @@ func intraOpThreads(mc ModelConfig, hasText bool) int {
 		models = 2
 	}
 	return max(1, runtime.GOMAXPROCS(0)/models)
+}
+
+// maxAutoImageSessions caps the sessions ImageSessions 0 opens, each a
+// copy of the model's weights and activations.
+const maxAutoImageSessions = 4
+
+// imageSessions is how many sessions of the image model a worker opens
+// and the intra-op threads of each (see ModelConfig.ImageSessions).
+func imageSessions(mc ModelConfig, hasText bool) (sessions, threads int) {
+	threads = intraOpThreads(mc, hasText)
+	auto := mc.Threads == 0 && mc.Device == onnx.DeviceCPU
+	switch {
+	case mc.ImageSessions > 0 && auto:
+		// The image model's share of the CPUs, split between its sessions.
+		return mc.ImageSessions, max(1, threads/mc.ImageSessions)
+	case mc.ImageSessions > 0:
+		return mc.ImageSessions, threads
+	case auto:
+		n := min(threads, maxAutoImageSessions)
+		return n, (threads + n - 1) / n
+	}
+	return 1, threads
 }
 
 // checkFusion fails when the fusion spec does not match the models: the
@@ -221,7 +273,7 @@ func (m *models) close() error {
 		errs = append(errs, m.text.session.Close())
 	}
 	if m.image != nil {
-		errs = append(errs, m.image.session.Close())
+		errs = append(errs, m.image.closeSessions())
 	}
 	if m.env != nil {
 		errs = append(errs, m.env.Close())

@@ -309,6 +309,16 @@ func (w *Worker) Device() onnx.Device {
 	return w.models.image.session.Device()
 }
 
+// ImageSessions is how many sessions of the image model run behind its
+// micro-batcher (see ModelConfig.ImageSessions) and the intra-op threads of
+// each (0: ORT's default); 0, 0 without models.
+func (w *Worker) ImageSessions() (sessions, threads int) {
+	if w.models == nil {
+		return 0, 0
+	}
+	return len(w.models.image.sessions), w.models.image.threads
+}
+
 // Layout says where each block sits in the vectors the worker writes.
 type Layout struct {
 	// Space is the Redis key space; Spec the fusion spec's id.

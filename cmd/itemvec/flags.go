@@ -60,6 +60,7 @@ type modelFlags struct {
 	specFlags
 	device    string
 	threads   int
+	sessions  int
 	maxBatch  int
 	maxWait   time.Duration
 	modelsDir string
@@ -92,6 +93,7 @@ func (f *specFlags) space() (string, error) {
 func (f *modelFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.device, "device", string(onnx.DeviceCPU), "execution provider: cpu, cuda, or auto (cuda if it loads, else cpu)")
 	cmd.Flags().IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads per model (0 = the CPUs shared out between the models; -1 = ORT's default, every core per model)")
+	cmd.Flags().IntVar(&f.sessions, "image-sessions", 0, "sessions (copies) of the image model behind its micro-batcher, running batches at once (0 = on the CPU with --threads 0, one 1-thread session per CPU of the image model's share, at most 4; else 1)")
 	cmd.Flags().IntVar(&f.maxBatch, "max-batch", onnx.DefaultMaxBatch, "micro-batchers: run a model on at most this many inputs at once")
 	cmd.Flags().DurationVar(&f.maxWait, "max-wait", onnx.DefaultMaxWait, "micro-batchers: run a partial batch after this wait")
 	cmd.Flags().StringVar(&f.modelsDir, "models-dir", "", "folder of model files named by specs (default $ITEMVEC_MODELS_DIR, else .deps/models or $ITEMVEC_DEPS/models)")
@@ -110,7 +112,7 @@ func (f *modelFlags) config() (workers.Config, error) {
 	return workers.Config{
 		Models: workers.ModelConfig{
 			Dir: f.modelsDir, Image: f.imageModel, Text: f.textModel, Fusion: f.fusionSpec,
-			ORTLibrary: f.ortLib, Device: dev, Threads: f.threads, MaxBatch: f.maxBatch, MaxWait: f.maxWait,
+			ORTLibrary: f.ortLib, Device: dev, Threads: f.threads, ImageSessions: f.sessions, MaxBatch: f.maxBatch, MaxWait: f.maxWait,
 		},
 		Limits: extract.Limits{MaxPixels: f.maxPixels},
 	}, nil

@@ -16,6 +16,9 @@ func TestBenchLimit(t *testing.T) {
 		want float64
 	}{
 		{"image only", demo.Bench{Image: rate(200)}, 200},
+		{"image only, the worker's sessions are faster", demo.Bench{Image: rate(200), OwnImage: rate(240)}, 240},
+		{"image only, ORT's default is faster", demo.Bench{Image: rate(200), OwnImage: rate(120)}, 200},
+		{"sequential with the worker's faster image sessions", demo.Bench{Image: rate(200), OwnImage: rate(300), Text: rate(200)}, 120},
 		{"sequential, nothing side by side", demo.Bench{Image: rate(200), Text: rate(200)}, 100},
 		{"side by side is better", demo.Bench{Image: rate(250), Text: rate(200),
 			TogetherImage: rate(130), TogetherText: rate(140)}, 130},
