@@ -104,7 +104,7 @@ type BatchInfo struct {
 	// batcher before the call started: the latency batching added.
 	Wait time.Duration
 	// Run is the time spent in the runner's RunBatch, CPU the CPU time
-	// the batcher's thread used in it (for ONNX Runtime: all of the run
+	// the runner's thread used in it (for ONNX Runtime: all of the run
 	// with one intra-op thread; the share of ORT's other pool threads is
 	// not included). CPU is 0 where the platform cannot measure it.
 	Run, CPU time.Duration
