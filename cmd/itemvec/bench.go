@@ -90,7 +90,7 @@ with the ratio.`,
 				return err
 			}
 			defer done()
-			b := &demo.Bench{Device: string(w.Device()), Threads: fmt.Sprint(df.mf.threads)}
+			b := &demo.Bench{Device: string(w.Device()), Threads: fmt.Sprint(df.mf.threads), Redis: env.Redis.Name()}
 			switch {
 			case df.mf.threads == 0 && w.TextModel() != workers.TextModelNone:
 				b.Threads = fmt.Sprintf("auto, %d CPUs / 2 models", runtime.GOMAXPROCS(0))
@@ -168,6 +168,7 @@ with the ratio.`,
 		},
 	}
 	df.add(cmd)
+	cmd.Flags().StringVar(&df.redisServer, "redis-server", "auto", "Redis of the end-to-end run: auto (a throw-away redis-server process on a free loopback port when redis-server is on PATH, as a worker's Redis is another process; else the in-process miniredis), off (miniredis), or the path of a redis-server binary")
 	cmd.Flags().IntVar(&rounds, "rounds", 4, "run the sample catalog (or the large photo set) this many times (distinct ids)")
 	cmd.Flags().StringVar(&set, "set", "catalog", "images of the end-to-end run: catalog (the sample catalog, ~650 px) or large (.deps/large: 1000 and 2000 px, baseline and progressive, plus the catalog once)")
 	cmd.Flags().BoolVar(&refresh, "refresh", true, "after the run, time a counters-only refresh of the same items")

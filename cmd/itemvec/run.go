@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os/exec"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -31,6 +32,9 @@ type demoFlags struct {
 	vf         serveFlags
 	tf         taskFlags
 	catalogDir string
+	// redisServer is bench's --redis-server: auto, off or a path; run
+	// always uses the in-process Redis.
+	redisServer string
 }
 
 func (f *demoFlags) add(cmd *cobra.Command) {
@@ -51,7 +55,11 @@ func (f *demoFlags) start(ctx context.Context) (*demo.Env, *workers.Worker, func
 	if dir == "" {
 		dir = demo.DefaultCatalogDir()
 	}
-	env, err := demo.StartEnv(ctx, dir)
+	bin, err := f.redisServerBin()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	env, err := demo.StartEnv(ctx, dir, bin)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -65,9 +73,30 @@ func (f *demoFlags) start(ctx context.Context) (*demo.Env, *workers.Worker, func
 	return env, w, func() { w.Close(); env.Close() }, nil
 }
 
+// redisServerBin is the redis-server binary --redis-server names: "" for
+// the in-process Redis (off, or auto without redis-server on PATH).
+func (f *demoFlags) redisServerBin() (string, error) {
+	switch f.redisServer {
+	case "", "off":
+		return "", nil
+	case "auto":
+		bin, err := exec.LookPath("redis-server")
+		if err != nil {
+			slog.Info("no redis-server on PATH: the run uses the in-process Redis (miniredis)")
+			return "", nil
+		}
+		return bin, nil
+	}
+	bin, err := exec.LookPath(f.redisServer)
+	if err != nil {
+		return "", fmt.Errorf("--redis-server %q: %w", f.redisServer, err)
+	}
+	return bin, nil
+}
+
 // job is the sample job on env with the task flags.
 func (f *demoFlags) job(env *demo.Env) demo.Job {
-	return demo.Job{Catalog: env.Catalog, Uploader: env.S3, Batch: f.tf.batch, MaxRetry: f.tf.maxRetry}
+	return demo.Job{Catalog: env.Catalog, Uploader: env.S3, Batch: f.tf.batch, MaxRetry: f.tf.maxRetry, ServerCPU: env.Redis.ServerCPU}
 }
 
 func newRunCmd() *cobra.Command {

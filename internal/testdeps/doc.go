@@ -5,7 +5,8 @@
 // the make target that installs it, or fails when ITEMVEC_REQUIRE_DEPS=1
 // (make test sets it), so that a full run never passes by skipping.
 //
-// It imports nothing from itemvec, so any package's tests can use it,
+// It imports nothing from itemvec but internal/localserver (which imports
+// nothing from itemvec), so any package's tests can use it,
 // internal tests included. It is test support only; production code must
 // not import it.
 package testdeps

@@ -40,23 +40,3 @@ func TestS3(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
-func TestRedis(t *testing.T) {
-	r, err := embedded.StartRedis()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	if err := r.Client().Set(ctx, "k", "v", 0).Err(); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := r.Client().Get(ctx, "k").Result(); err != nil || got != "v" {
-		t.Fatalf("Get = %q, %v", got, err)
-	}
-	if r.URL() != "redis://"+r.Addr()+"/0" {
-		t.Errorf("URL %q", r.URL())
-	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-}

@@ -30,8 +30,9 @@ type Bench struct {
 	TogetherImage, TogetherText *workers.ModelBench
 	Job                         *Report
 	// Threads and Device describe how the models ran; Set the images of
-	// the end-to-end run.
-	Threads, Device, Set string
+	// the end-to-end run; Redis the Redis server it ran against
+	// (embedded.Redis.Name).
+	Threads, Device, Set, Redis string
 }
 
 // Limit is the raw items/s the models allow: the image model's rate
@@ -108,6 +109,9 @@ func (b *Bench) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  end-to-end pipeline                      : %8.1f items/s (%d items in %s; %s)\n",
 		e2e, job.Published, job.Elapsed.Round(time.Millisecond), b.Set)
+	if b.Redis != "" {
+		fmt.Fprintf(w, "  (S3: in-process gofakes3; Redis: %s)\n", b.Redis)
+	}
 	if limit > 0 {
 		fmt.Fprintf(w, "  ratio end-to-end / raw limit             : %8.3f\n", e2e/limit)
 	}
@@ -137,7 +141,15 @@ func (b *Bench) Print(w io.Writer) {
 		fmt.Fprintf(w, "  process CPU during the run: %.2f core-s in %.2f s wall (%.2f of %d cores busy); %.2f core-s (%.0f%%) in the stages' cpu above,\n",
 			job.CPU.Seconds(), job.Elapsed.Seconds(), job.CPU.Seconds()/job.Elapsed.Seconds(), runtime.NumCPU(),
 			measured.Seconds(), 100*measured.Seconds()/job.CPU.Seconds())
-		fmt.Fprintf(w, "    the rest in ONNX Runtime's other intra-op threads, the in-process S3 and Redis servers, asynq and Go's runtime\n")
+		servers := "the in-process S3 and Redis servers"
+		if job.ServerCPU != nil {
+			servers = "the in-process S3 server"
+		}
+		fmt.Fprintf(w, "    the rest in ONNX Runtime's other intra-op threads, %s, asynq and Go's runtime\n", servers)
+		if job.ServerCPU != nil {
+			fmt.Fprintf(w, "  outside the process, same span: %s %.2f core-s (%.2f of %d cores busy in all)\n", b.Redis, job.ServerCPU.Seconds(),
+				(job.CPU+*job.ServerCPU).Seconds()/job.Elapsed.Seconds(), runtime.NumCPU())
+		}
 	}
 }
 

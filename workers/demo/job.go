@@ -42,6 +42,10 @@ type Job struct {
 	// Batch and MaxRetry are the enqueue settings (workers.EnqueueConfig).
 	Batch    int
 	MaxRetry int
+	// ServerCPU, when set, is the CPU time used so far by servers outside
+	// this process (a redis-server): RunJob samples it around the run, for
+	// Report.ServerCPU. ok false: not measured.
+	ServerCPU func() (cpu time.Duration, ok bool)
 	// Refresh, once the job is drained, enqueues every item again with
 	// only its behaviour counters changed (BumpCounters) and times that run:
 	// Report.Refresh, the counters-only refresh beside the full embed.
@@ -140,6 +144,7 @@ func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
 		return nil, err
 	}
 	defer w.Shutdown(context.WithoutCancel(ctx))
+	serverCPU := sampleServerCPU(job.ServerCPU)
 	start, cpu := time.Now(), cputime.Process()
 	client := asynq.NewClientFromRedisClient(cfg.Redis)
 	sum, err := workers.Enqueue(ctx, client, manifest, workers.EnqueueConfig{
@@ -156,6 +161,7 @@ func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
 		return nil, err
 	}
 	elapsed, cpu := time.Since(start), cputime.Process()-cpu
+	outside := serverCPU()
 	var refresh *RefreshRun
 	if job.Refresh {
 		if refresh, err = runRefresh(ctx, w, client, insp, items, job); err != nil {
@@ -168,7 +174,7 @@ func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
 
 	space := w.Space()
 	store := storage.NewVectorStore(cfg.Redis, storage.StoreConfig{Logger: cfg.Logger})
-	rep := &Report{Space: space, Items: sum.Items, Elapsed: elapsed, CPU: cpu, Titles: titles, Refresh: refresh,
+	rep := &Report{Space: space, Items: sum.Items, Elapsed: elapsed, CPU: cpu, ServerCPU: outside, Titles: titles, Refresh: refresh,
 		Vectors: map[string]*storage.ItemVector{}, Stats: w.Stats(), Catalog: cat}
 	err = store.ScanItems(ctx, space, func(v *storage.ItemVector) error {
 		rep.Vectors[v.ID] = v
@@ -187,6 +193,23 @@ func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// sampleServerCPU samples cpu now and returns what gives the CPU time used
+// since: nil where cpu is nil or fails either time.
+func sampleServerCPU(cpu func() (time.Duration, bool)) func() *time.Duration {
+	if cpu == nil {
+		return func() *time.Duration { return nil }
+	}
+	before, ok := cpu()
+	return func() *time.Duration {
+		after, ok2 := cpu()
+		if !ok || !ok2 {
+			return nil
+		}
+		d := after - before
+		return &d
+	}
 }
 
 // upload creates the catalog's bucket and puts its images and the job's

@@ -24,8 +24,9 @@ type Report struct {
 	Vectors   map[string]*storage.ItemVector
 	Titles    map[string]string
 	Dim       int
-	Elapsed   time.Duration // enqueue to drained
-	CPU       time.Duration // process CPU time (all threads) from enqueue to drained
+	Elapsed   time.Duration  // enqueue to drained
+	CPU       time.Duration  // process CPU time (all threads) from enqueue to drained
+	ServerCPU *time.Duration // CPU time of servers outside the process (Job.ServerCPU) in the same span; nil: not measured
 	Archived  []*asynq.TaskInfo
 	Stats     *workers.Stats
 	Catalog   *catalog.Catalog
