@@ -43,6 +43,11 @@ func TestBenchRedisServer(t *testing.T) {
 			if !strings.Contains(out, "end-to-end pipeline                      :") || !strings.Contains(out, "items/s (45 items in ") {
 				t.Errorf("no end-to-end line with the 45 catalog items:\n%s", out)
 			}
+			for _, line := range []string{"the same after the end-to-end run        :", "raw limit of the run, mean of before and after:", "ratio end-to-end / raw limit             :"} {
+				if !strings.Contains(out, line) {
+					t.Errorf("no line %q:\n%s", line, out)
+				}
+			}
 			if got := outside.MatchString(out); got != tc.outside {
 				t.Errorf("redis-server CPU line present %v, want %v:\n%s", got, tc.outside, out)
 			}

@@ -29,6 +29,10 @@ type Bench struct {
 	// a text model): the other way the models can share the cores.
 	TogetherImage, TogetherText *workers.ModelBench
 	Job                         *Report
+	// After is the same raw figures measured again once the end-to-end
+	// run is over (its Job is nil); nil when not measured. The ratio
+	// uses the mean of the two limits (RunLimit).
+	After *Bench
 	// Threads and Device describe how the models ran; Set the images of
 	// the end-to-end run; Redis the Redis server it ran against
 	// (embedded.Redis.Name).
@@ -45,6 +49,17 @@ func (b *Bench) Limit() float64 {
 		return b.ImageLimit()
 	}
 	return max(b.SequentialLimit(), b.TogetherLimit())
+}
+
+// RunLimit is the limit the end-to-end run is compared with: the mean of
+// Limit before the run and After's Limit after it, or Limit alone without
+// After. A shared machine's speed moves within minutes; the mean of the
+// two sides of the run follows it better than either.
+func (b *Bench) RunLimit() float64 {
+	if b.After == nil {
+		return b.Limit()
+	}
+	return (b.Limit() + b.After.Limit()) / 2
 }
 
 // ImageLimit is the image model's best raw rate: one session with ORT's
@@ -107,6 +122,19 @@ func (b *Bench) Print(w io.Writer) {
 			fmt.Fprintf(w, "  raw limit, the better of the two        : %8.1f images/s\n", limit)
 		}
 	}
+	if a := b.After; a != nil {
+		fmt.Fprintf(w, "  the same after the end-to-end run        : %8.1f %s (image %.1f images/s",
+			a.Limit(), b.limitUnit(), a.Image.PerSecond)
+		if a.OwnImage != nil {
+			fmt.Fprintf(w, ", worker's sessions %.1f", a.OwnImage.PerSecond)
+		}
+		if a.Text != nil {
+			fmt.Fprintf(w, "; text %.1f texts/s", a.Text.PerSecond)
+		}
+		fmt.Fprintf(w, ")\n")
+		limit = b.RunLimit()
+		fmt.Fprintf(w, "  raw limit of the run, mean of before and after: %8.1f %s\n", limit, b.limitUnit())
+	}
 	fmt.Fprintf(w, "  end-to-end pipeline                      : %8.1f items/s (%d items in %s; %s)\n",
 		e2e, job.Published, job.Elapsed.Round(time.Millisecond), b.Set)
 	if b.Redis != "" {
@@ -151,6 +179,15 @@ func (b *Bench) Print(w io.Writer) {
 				(job.CPU+*job.ServerCPU).Seconds()/job.Elapsed.Seconds(), runtime.NumCPU())
 		}
 	}
+}
+
+// limitUnit is what Limit counts: images without a text model, items
+// (both models) with one.
+func (b *Bench) limitUnit() string {
+	if b.Text == nil {
+		return "images/s"
+	}
+	return "items/s"
 }
 
 // cpuText is a stage's CPU time per item, or "-" where it is not measured.

@@ -35,3 +35,26 @@ func TestBenchLimit(t *testing.T) {
 		})
 	}
 }
+
+func TestBenchRunLimit(t *testing.T) {
+	rate := func(r float64) *workers.ModelBench { return &workers.ModelBench{PerSecond: r} }
+	tests := []struct {
+		name string
+		b    demo.Bench
+		want float64
+	}{
+		{"no second measurement", demo.Bench{Image: rate(200)}, 200},
+		{"image only, the machine slowed", demo.Bench{Image: rate(240), After: &demo.Bench{Image: rate(200)}}, 220},
+		{"each side its own best way", demo.Bench{Image: rate(200), OwnImage: rate(260),
+			After: &demo.Bench{Image: rate(220), OwnImage: rate(180)}}, 240},
+		{"with text", demo.Bench{Image: rate(200), Text: rate(200),
+			After: &demo.Bench{Image: rate(300), Text: rate(150)}}, (100 + 100) / 2.0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.b.RunLimit(); math.Abs(got-tt.want) > 1e-9 {
+				t.Errorf("RunLimit() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
