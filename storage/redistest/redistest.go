@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/itemvec/itemvec/internal/testdeps"
+	"github.com/itemvec/itemvec/storage/embedded"
 )
 
 // readyWait is how long redis-server may take to answer PING.
@@ -24,29 +24,22 @@ type Server struct {
 }
 
 // Start runs redis-server from PATH on 127.0.0.1 and a free port, with
-// persistence off and its working directory in tb.TempDir(), waits until it
-// answers PING, and stops it in tb.Cleanup. Without redis-server on PATH it
-// skips the test, or fails it when ITEMVEC_REQUIRE_DEPS=1.
+// persistence off and its working directory in a temporary directory
+// (embedded.StartRedisServer, the server itemvec bench runs), waits until
+// it answers PING, and stops it in tb.Cleanup. Without redis-server on
+// PATH it skips the test, or fails it when ITEMVEC_REQUIRE_DEPS=1.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		testdeps.Missing(tb, "redis-server not found on PATH: install redis-server or run make setup-test")
 	}
-	port := testdeps.StartServer(tb, "redis-server", readyWait, func(port int, dir string) (*testdeps.Process, error) {
-		logPath := filepath.Join(dir, "redis.log")
-		cmd := exec.Command(bin,
-			"--port", strconv.Itoa(port),
-			"--bind", "127.0.0.1",
-			"--save", "",
-			"--appendonly", "no",
-			"--dir", dir,
-			"--logfile", logPath,
-		)
-		cmd.Dir = dir
-		return &testdeps.Process{Cmd: cmd, Log: logPath, Ready: ping(loopback(port))}, nil
-	})
-	return &Server{tb: tb, addr: loopback(port)}
+	r, err := embedded.StartRedisServer(context.Background(), bin)
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	tb.Cleanup(func() { _ = r.Close() })
+	return &Server{tb: tb, addr: r.Addr()}
 }
 
 // loopback is 127.0.0.1:port.
