@@ -4,6 +4,8 @@ package extract
 
 /*
 #cgo LDFLAGS: -lturbojpeg
+#cgo noescape itemvec_subsampling
+#cgo nocallback itemvec_subsampling
 #include <stdio.h>
 #include <stdlib.h>
 #include <turbojpeg.h>
@@ -64,6 +66,31 @@ static int itemvec_decompress(itemvec_decoder *d, const unsigned char *jpeg, uns
 		itemvec_keep_error(d);
 	}
 	return rc;
+}
+
+// itemvec_decompress_planes is tjDecompressToYUVPlanes into one buffer:
+// plane i starts off[i] bytes into buf and has stride[i] bytes per row (a
+// grayscale JPEG writes plane 0 only).
+static int itemvec_decompress_planes(itemvec_decoder *d, const unsigned char *jpeg, unsigned long size,
+		unsigned char *buf, int off0, int off1, int off2, int stride0, int stride1, int stride2,
+		int width, int height, int flags) {
+	unsigned char *planes[3] = {buf + off0, buf + off1, buf + off2};
+	int strides[3] = {stride0, stride1, stride2};
+	int rc = tjDecompressToYUVPlanes(d->h, jpeg, size, planes, width, strides, height, flags);
+	if (rc != 0) {
+		itemvec_keep_error(d);
+	}
+	return rc;
+}
+
+// itemvec_subsampling sets *hf×*vf to the Y samples per chroma sample of
+// TurboJPEG subsampling ss (1×1 for grayscale, which has no chroma).
+static void itemvec_subsampling(int ss, int *hf, int *vf) {
+	*hf = *vf = 1;
+	if (ss >= 0 && ss < TJ_NUMSAMP && ss != TJSAMP_GRAY) {
+		*hf = tjMCUWidth[ss] / 8;
+		*vf = tjMCUHeight[ss] / 8;
+	}
 }
 
 // itemvec_scaling_factor returns factor i of tjGetScalingFactors, or 0/0
@@ -213,88 +240,184 @@ func decodeJPEGScaled(data []byte, minW, minH int, lim Limits, buf []byte) (*ima
 // decodeJPEGInto is decodeJPEGScaled writing the result into *dst, whose
 // Pix it reuses when big enough: the Preparer's allocation-free path.
 func decodeJPEGInto(data []byte, minW, minH int, lim Limits, dst *image.NRGBA) (full image.Point, err error) {
-	buf := dst.Pix
+	j, err := openTurbo(data, minW, minH, lim)
+	if err != nil {
+		return j.full, err
+	}
+	defer func() { j.close(err) }()
+	return j.full, j.rgba(dst)
+}
+
+// decodeJPEGPrep decodes a JPEG the way the Preparer reads it: into yuv's
+// planes, as libjpeg stores them, with no chroma upsampling and no colour
+// conversion (planar is true), or into img as decodeJPEGInto does. Both
+// at the scale decodeJPEGScaled chooses, with its errors.
+//
+// Planes are for upright (EXIF orientation 1) YCbCr and grayscale JPEGs,
+// except 4:2:0 ones decoded below full size: for those libjpeg computes
+// the chroma for RGB at twice the resolution of the scaled chroma plane
+// (it scales the chroma's inverse DCT up instead of upsampling it), and
+// a plane would throw that detail away. CMYK, YCCK, RGB and oriented
+// JPEGs go to img.
+func decodeJPEGPrep(data []byte, minW, minH int, lim Limits, img *image.NRGBA, yuv *yuvPlanes) (planar bool, err error) {
+	j, err := openTurbo(data, minW, minH, lim)
+	if err != nil {
+		return false, err
+	}
+	defer func() { j.close(err) }()
+	scaled420 := j.d.subsamp == C.TJSAMP_420 && j.w != j.full.X
+	if j.o != orientNormal || (j.d.colorspace != C.TJCS_YCbCr && j.d.colorspace != C.TJCS_GRAY) || scaled420 {
+		return false, j.rgba(img)
+	}
+	return true, j.planes(yuv)
+}
+
+// turboJob is one JPEG in a pooled decompressor, its header read and its
+// scale chosen.
+type turboJob struct {
+	d    *C.itemvec_decoder
+	data []byte
+	full image.Point // the stored size
+	o    int         // the EXIF orientation
+	w, h int         // the stored size at the chosen scale
+}
+
+// openTurbo checks data as decodeJPEGScaled documents, reads its header
+// and chooses the scale at which, upright, it covers minW×minH. The
+// caller closes the job.
+func openTurbo(data []byte, minW, minH int, lim Limits) (j turboJob, err error) {
 	lim = lim.WithDefaults()
 	switch {
 	case len(data) == 0:
-		return full, badImage(CodeEmpty, "image is empty (0 bytes)", nil)
+		return j, badImage(CodeEmpty, "image is empty (0 bytes)", nil)
 	case int64(len(data)) > lim.MaxBytes:
-		return full, badImage(CodeTooLarge,
+		return j, badImage(CodeTooLarge,
 			fmt.Sprintf("image is %s, over the %s limit", formatBytes(int64(len(data))), formatBytes(lim.MaxBytes)), nil)
 	case len(data) < 2 || data[0] != 0xFF || data[1] != 0xD8:
-		return full, badImage(CodeUnsupportedFormat,
+		return j, badImage(CodeUnsupportedFormat,
 			fmt.Sprintf("unsupported image format (%s); supported: JPEG, PNG, GIF, WebP", describeUnknown(data)), nil)
 	}
 
 	d, err := takeTurboDecoder()
 	if err != nil {
-		return full, err
+		return j, err
 	}
+	j = turboJob{d: d, data: data}
 	defer func() {
-		// TurboJPEG 2.1 leaves a handle whose header read failed half-way
-		// through the markers, and the next read on it continues from
-		// there; a decoder that saw any failure is not reused.
 		if err != nil {
-			C.itemvec_decoder_free(d)
-			return
+			j.close(err)
 		}
-		returnTurboDecoder(d)
 	}()
-	src := (*C.uchar)(unsafe.Pointer(&data[0]))
-	size := C.ulong(len(data))
-
-	if C.itemvec_read_header(d, src, size) != 0 {
-		return full, turboHeaderError(data, lim, turboCause(d))
+	if C.itemvec_read_header(d, j.src(), j.size()) != 0 {
+		return j, turboHeaderError(data, lim, turboCause(d))
 	}
 	if d.width <= 0 || d.height <= 0 {
 		// TurboJPEG reads a stream that ends before its first frame as
 		// "tables only" and reports success with a zero size.
-		return full, turboHeaderError(data, lim, errors.New("libjpeg-turbo: no image before the end of the data"))
+		return j, turboHeaderError(data, lim, errors.New("libjpeg-turbo: no image before the end of the data"))
 	}
-	full = image.Pt(int(d.width), int(d.height))
-	if err := checkSize("JPEG", full.X, full.Y, lim); err != nil {
-		return full, err
+	j.full = image.Pt(int(d.width), int(d.height))
+	if err := checkSize("JPEG", j.full.X, j.full.Y, lim); err != nil {
+		return j, err
 	}
-
-	o := jpegOrientation(data)
-	if o >= orientTranspose {
+	j.o = jpegOrientation(data)
+	if j.o >= orientTranspose {
 		minW, minH = minH, minW
 	}
-	s := chooseTurboScale(full.X, full.Y, minW, minH)
-	w, ht := s.scaled(full.X), s.scaled(full.Y)
+	s := chooseTurboScale(j.full.X, j.full.Y, minW, minH)
+	j.w, j.h = s.scaled(j.full.X), s.scaled(j.full.Y)
+	return j, nil
+}
+
+func (j *turboJob) src() *C.uchar { return (*C.uchar)(unsafe.Pointer(&j.data[0])) }
+func (j *turboJob) size() C.ulong { return C.ulong(len(j.data)) }
+func (j *turboJob) failed() error {
+	return corrupt("JPEG", "data", len(j.data), turboCause(j.d), !hasJPEGEnd(j.data))
+}
+
+// close gives the decompressor back, or frees it after err: TurboJPEG 2.1
+// leaves a handle whose header read failed half-way through the markers,
+// and the next read on it continues from there, so a decompressor that
+// saw any failure is not reused.
+func (j *turboJob) close(err error) {
+	if j.d == nil {
+		return
+	}
+	if err != nil {
+		C.itemvec_decoder_free(j.d)
+	} else {
+		returnTurboDecoder(j.d)
+	}
+	j.d = nil
+}
+
+// rgba decompresses the job into *dst as opaque RGBA, upright.
+func (j *turboJob) rgba(dst *image.NRGBA) error {
+	w, ht := j.w, j.h
 	n := 4 * w * ht
 	need := n
-	if o != orientNormal {
+	if j.o != orientNormal {
 		need = 2 * n // decode into the upper half, orient into the lower
 	}
-	if cap(buf) < need {
-		buf = make([]byte, need)
-	}
-	buf = buf[:need]
+	buf := grow(dst.Pix, need)
 	stored := buf[need-n:]
 
-	cmyk := d.colorspace == C.TJCS_CMYK || d.colorspace == C.TJCS_YCCK
+	cmyk := j.d.colorspace == C.TJCS_CMYK || j.d.colorspace == C.TJCS_YCCK
 	format := C.int(C.TJPF_RGBA)
 	if cmyk {
 		format = C.TJPF_CMYK
 	}
-	rc := C.itemvec_decompress(d, src, size, (*C.uchar)(unsafe.Pointer(&stored[0])),
+	rc := C.itemvec_decompress(j.d, j.src(), j.size(), (*C.uchar)(unsafe.Pointer(&stored[0])),
 		C.int(w), C.int(4*w), C.int(ht), format, turboFlags)
 	if rc != 0 {
-		return full, corrupt("JPEG", "data", len(data), turboCause(d), !hasJPEGEnd(data))
+		return j.failed()
 	}
 	if cmyk {
 		adobeCMYKToRGBA(stored)
 	}
 	pix := buf[:n]
-	if o != orientNormal {
-		orientPix(pix, stored, w, ht, o)
-		if o >= orientTranspose {
+	if j.o != orientNormal {
+		orientPix(pix, stored, w, ht, j.o)
+		if j.o >= orientTranspose {
 			w, ht = ht, w
 		}
 	}
 	*dst = image.NRGBA{Pix: pix, Stride: 4 * w, Rect: image.Rect(0, 0, w, ht)}
-	return full, nil
+	return nil
+}
+
+// planes decompresses the job, a YCbCr or grayscale JPEG, into yuv, as
+// stored (the orientation is not applied).
+func (j *turboJob) planes(yuv *yuvPlanes) error {
+	ss := j.d.subsamp
+	var hf, vf C.int
+	C.itemvec_subsampling(ss, &hf, &vf)
+	y := yuvPlanes{w: j.w, h: j.h, hf: int(hf), vf: int(vf), gray: ss == C.TJSAMP_GRAY}
+	n := 1
+	if !y.gray {
+		n = 3
+	}
+	total := 0
+	for i := range n {
+		y.pw[i] = int(C.tjPlaneWidth(C.int(i), C.int(j.w), ss))
+		y.ph[i] = int(C.tjPlaneHeight(C.int(i), C.int(j.h), ss))
+		if y.pw[i] <= 0 || y.ph[i] <= 0 {
+			return itemvec.Errorf(itemvec.KindInternal, "extract.decodeJPEGPrep",
+				"libjpeg-turbo: no size for plane %d of a %d×%d image with subsampling %d", i, j.w, j.h, int(ss))
+		}
+		y.off[i], y.stride[i] = total, y.pw[i]
+		total += y.pw[i] * y.ph[i]
+	}
+	y.buf = grow(yuv.buf, total)
+	rc := C.itemvec_decompress_planes(j.d, j.src(), j.size(), (*C.uchar)(unsafe.Pointer(&y.buf[0])),
+		C.int(y.off[0]), C.int(y.off[1]), C.int(y.off[2]), C.int(y.stride[0]), C.int(y.stride[1]), C.int(y.stride[2]),
+		C.int(j.w), C.int(j.h), turboFlags)
+	if rc != 0 {
+		*yuv = yuvPlanes{buf: y.buf}
+		return j.failed()
+	}
+	*yuv = y
+	return nil
 }
 
 // turboCause is the error libjpeg-turbo reported for d's last failed call.

@@ -26,3 +26,10 @@ func decodeJPEGInto(data []byte, minW, minH int, lim Limits, _ *image.NRGBA) (im
 	_, full, err := decodeJPEGScaled(data, minW, minH, lim, nil)
 	return full, err
 }
+
+// decodeJPEGPrep is the Preparer's libjpeg-turbo decode, which this build
+// lacks; see decodeJPEGScaled.
+func decodeJPEGPrep(data []byte, minW, minH int, lim Limits, _ *image.NRGBA, _ *yuvPlanes) (bool, error) {
+	_, err := decodeJPEGInto(data, minW, minH, lim, nil)
+	return false, err
+}

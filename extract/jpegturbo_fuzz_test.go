@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"image"
+	"math"
 	"os/exec"
 	"testing"
 
@@ -59,6 +60,7 @@ func FuzzDecodeJPEGScaled(f *testing.F) {
 		if !reuse {
 			buf = nil
 		}
+		checkPlanesDecode(t, data, int(minW), int(minH), lim)
 		img, full, err := decodeJPEGScaled(data, int(minW), int(minH), lim, buf)
 		if err != nil {
 			e, ok := errors.AsType[*itemvec.Error](err)
@@ -88,4 +90,54 @@ func FuzzDecodeJPEGScaled(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkPlanesDecode is the fuzzer's check of the Preparer's decode
+// (decodeJPEGPrep, planes or RGBA) and of the planar resampler on what
+// it decodes: it fails exactly when decodeJPEGScaled fails, with the same
+// Code; planes are within the limits and libjpeg's plane sizes; and
+// tensorPlanes on them writes finite values.
+func checkPlanesDecode(t *testing.T, data []byte, minW, minH int, lim Limits) {
+	t.Helper()
+	var img image.NRGBA
+	var yuv yuvPlanes
+	planar, err := decodeJPEGPrep(data, minW, minH, lim, &img, &yuv)
+	_, _, want := decodeJPEGScaled(data, minW, minH, lim, nil)
+	if (err == nil) != (want == nil) {
+		t.Fatalf("decodeJPEGPrep: %v; decodeJPEGScaled: %v", err, want)
+	}
+	if err != nil {
+		e, _ := errors.AsType[*itemvec.Error](err)
+		w, _ := errors.AsType[*itemvec.Error](want)
+		if e == nil || w == nil || e.Code != w.Code {
+			t.Fatalf("decodeJPEGPrep: %v; decodeJPEGScaled: %v; want the same Code", err, want)
+		}
+		return
+	}
+	if !planar {
+		return
+	}
+	if yuv.w <= 0 || yuv.h <= 0 || int64(yuv.w)*int64(yuv.h) > lim.MaxPixels {
+		t.Fatalf("planes of %d×%d, want a positive size within %d pixels", yuv.w, yuv.h, lim.MaxPixels)
+	}
+	planes := 3
+	if yuv.gray {
+		planes = 1
+	}
+	for k := range planes {
+		if yuv.pw[k] < (yuv.w+yuv.hf-1)/yuv.hf || yuv.ph[k] < (yuv.h+yuv.vf-1)/yuv.vf ||
+			yuv.off[k]+yuv.pw[k]*yuv.ph[k] > len(yuv.buf) {
+			t.Fatalf("plane %d: %d×%d at %d in %d bytes, for a %d×%d image with 1 per %d×%d", k,
+				yuv.pw[k], yuv.ph[k], yuv.off[k], len(yuv.buf), yuv.w, yuv.h, yuv.hf, yuv.vf)
+		}
+	}
+	spec := ImageSpec{Width: 16, Height: 12, Resize: ResizePad}.WithDefaults()
+	dst := make([]float32, spec.TensorSize())
+	var r resampler
+	r.tensorPlanes(&yuv, spec, dst)
+	for i, v := range dst {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			t.Fatalf("tensor value %d is %v", i, v)
+		}
+	}
 }

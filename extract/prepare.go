@@ -65,7 +65,8 @@ func WithDecodeMargin(m float64) PrepareOption {
 // prepScratch is one goroutine's working memory.
 type prepScratch struct {
 	r   resampler
-	img image.NRGBA // the last JPEG's decoded pixels, reused
+	img image.NRGBA // the last RGBA JPEG's decoded pixels, reused
+	yuv yuvPlanes   // the last planar JPEG's planes, reused
 }
 
 // NewPreparer validates spec (with defaults applied) and returns a
@@ -111,27 +112,45 @@ func (p *Preparer) Prepare(data []byte, dst []float32) error {
 		s = &prepScratch{}
 	}
 	defer p.scratch.Put(s)
-	img, err := p.decode(s, data)
+	img, kind, err := p.decode(s, data)
 	if err != nil {
 		return err
 	}
-	if img == &s.img {
+	switch kind {
+	case decodedPlanes:
+		s.r.tensorPlanes(&s.yuv, p.spec, dst)
+	case decodedRGBA:
 		// libjpeg-turbo's pixels, opaque by construction: resampled in C.
 		s.r.tensorOpaqueNRGBA(&s.img, p.spec, dst)
-		return nil
+	default:
+		s.r.tensor(img, p.spec, dst)
 	}
-	s.r.tensor(img, p.spec, dst)
 	return nil
 }
 
-// decode returns data's pixels, upright and opaque: a JPEG scaled down as
-// far as the spec allows into s.img, anything else as DecodeImage gives it.
-func (p *Preparer) decode(s *prepScratch, data []byte) (image.Image, error) {
+// decodedKind says where Preparer.decode left an image's pixels.
+type decodedKind int
+
+const (
+	decodedImage  decodedKind = iota // the image it returns (DecodeImage's)
+	decodedRGBA                      // s.img: a JPEG's RGBA pixels from libjpeg-turbo
+	decodedPlanes                    // s.yuv: an upright YCbCr or grayscale JPEG's planes
+)
+
+// decode decodes data: a JPEG scaled down as far as the spec allows into
+// s.yuv (upright YCbCr and grayscale JPEGs) or s.img (the others,
+// upright and opaque), anything else as DecodeImage gives it.
+func (p *Preparer) decode(s *prepScratch, data []byte) (image.Image, decodedKind, error) {
 	if turboJPEG && len(data) >= 2 && data[0] == 0xFF && data[1] == 0xD8 && int64(len(data)) <= p.lim.MaxBytes {
-		if _, err := decodeJPEGInto(data, p.minW, p.minH, p.lim, &s.img); err != nil {
-			return nil, err
+		planar, err := decodeJPEGPrep(data, p.minW, p.minH, p.lim, &s.img, &s.yuv)
+		switch {
+		case err != nil:
+			return nil, 0, err
+		case planar:
+			return nil, decodedPlanes, nil
 		}
-		return &s.img, nil
+		return &s.img, decodedRGBA, nil
 	}
-	return DecodeImage(data, p.lim)
+	img, err := DecodeImage(data, p.lim)
+	return img, decodedImage, err
 }

@@ -83,11 +83,21 @@ func TestPreparerDecodeScale(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		img, err := p.decode(&prepScratch{}, jpegOf(t, scene(tt.w, tt.h, 1), 80))
+		s := &prepScratch{}
+		_, kind, err := p.decode(s, jpegOf(t, scene(tt.w, tt.h, 1), 80))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := img.Bounds().Size(); got != tt.want {
+		// An upright 4:2:0 JPEG: planes at full size, RGBA below it (see
+		// decodeJPEGPrep).
+		got, wantKind := s.img.Bounds().Size(), decodedRGBA
+		if tt.want == image.Pt(tt.w, tt.h) {
+			got, wantKind = image.Pt(s.yuv.w, s.yuv.h), decodedPlanes
+		}
+		if kind != wantKind {
+			t.Fatalf("%d×%d decoded as %d, want %d", tt.w, tt.h, kind, wantKind)
+		}
+		if got != tt.want {
 			t.Errorf("%d×%d with margin %v decoded at %v, want %v", tt.w, tt.h, tt.margin, got, tt.want)
 		}
 	}

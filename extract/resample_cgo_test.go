@@ -143,41 +143,6 @@ func TestCResamplerOnDecodedPhotos(t *testing.T) {
 	}
 }
 
-// TestPreparerResamplesJPEGsInC: a JPEG's tensor from Prepare is the C
-// resampler's on libjpeg-turbo's pixels, bit for bit.
-func TestPreparerResamplesJPEGsInC(t *testing.T) {
-	spec := imagenet(224, 224)
-	p, err := NewPreparer(spec, Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := jpegOf(t, scene(1024, 768, 5), 90)
-	got := make([]float32, p.TensorSize())
-	if err := p.Prepare(data, got); err != nil {
-		t.Fatal(err)
-	}
-	var img image.NRGBA
-	if _, err := decodeJPEGInto(data, p.minW, p.minH, p.lim, &img); err != nil {
-		t.Fatal(err)
-	}
-	var rc, r resampler
-	want := make([]float32, p.TensorSize())
-	rc.tensorOpaqueNRGBA(&img, p.Spec(), want)
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("value %d: Prepare gave %v, the C resampler %v", i, got[i], want[i])
-		}
-	}
-	// And it is not simply resample.go's result: the two differ somewhere
-	// on this picture (which is what makes the comparison above mean
-	// anything) by at most a level.
-	r.tensor(&img, p.Spec(), want)
-	d := diffLevels(p.Spec(), got, want)
-	if d.max == 0 || d.max > 1+1e-3 {
-		t.Fatalf("vs resample.go: max difference %.3f levels, want within (0, 1]", d.max)
-	}
-}
-
 // TestCResamplerSteadyStateAllocatesNothing: once its scratch is pooled,
 // a call allocates nothing, for every resize mode.
 func TestCResamplerSteadyStateAllocatesNothing(t *testing.T) {
