@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"image/draw"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -313,5 +314,34 @@ func TestWebP(t *testing.T) {
 				t.Errorf("size = %v, want %v", img.Bounds().Size(), tt.size)
 			}
 		})
+	}
+}
+
+// TestNRGBAOverWhiteMatchesDraw: flatten's one-pass compositing of an
+// *image.NRGBA onto white is draw.Draw's, byte for byte, for every
+// colour level and alpha, on a sub-image too.
+func TestNRGBAOverWhiteMatchesDraw(t *testing.T) {
+	m := image.NewNRGBA(image.Rect(3, 5, 3+256, 5+256+1))
+	for a := range 256 {
+		for c := range 256 {
+			m.SetNRGBA(3+c, 5+a, color.NRGBA{uint8(c), uint8(255 - c), uint8(c ^ a), uint8(a)})
+		}
+	}
+	for _, img := range []*image.NRGBA{m, m.SubImage(image.Rect(10, 20, 200, 100)).(*image.NRGBA)} {
+		b := img.Bounds()
+		want := image.NewNRGBA(b)
+		draw.Draw(want, b, image.White, image.Point{}, draw.Src)
+		draw.Draw(want, b, img, b.Min, draw.Over)
+		got := nrgbaOverWhite(img)
+		if got.Bounds() != b {
+			t.Fatalf("bounds %v, want %v", got.Bounds(), b)
+		}
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				if g, w := got.NRGBAAt(x, y), want.NRGBAAt(x, y); g != w {
+					t.Fatalf("(%d, %d) %v: got %v, draw gives %v", x, y, img.NRGBAAt(x, y), g, w)
+				}
+			}
+		}
 	}
 }
