@@ -23,8 +23,9 @@
 // and PrepareImage runs all three: the reference path, which the
 // TensorFlow.js parity test checks. Workers use a [Preparer] instead: the
 // same steps in one pass into the caller's tensor, JPEGs decoded by
-// libjpeg-turbo (cgo) at a reduced DCT scale, buffers pooled, no
-// allocation per image; a pure-Go build (CGO_ENABLED=0 or the
+// libjpeg-turbo (cgo) at a reduced DCT scale (most of them into their Y,
+// Cb and Cr planes, converted to RGB at the tensor's pixels), buffers
+// pooled, no allocation per image; a pure-Go build (CGO_ENABLED=0 or the
 // itemvec_purego tag) decodes JPEGs with image/jpeg and then gives
 // exactly PrepareImage's tensors. An ImageSpec says what a model wants;
 // Limits bounds what one input may cost (by default 32 MiB of bytes and
