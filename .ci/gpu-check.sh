@@ -34,13 +34,19 @@ log "CUDA tests (onnx)"
 log "CUDA tests (workers)"
 (cd workers && ../bin/workers.test -test.run 'CUDA' -test.v 2>&1) | tee -a "$out" | grep -E '^(--- |ok|FAIL|PASS)' || true
 [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+# Tasks hold 8 items: batch/4 tasks in flight keep two full batches queued.
 for set in catalog large; do
 	for batch in 64 128 256; do
-		log "itemvec bench --device cuda --max-batch $batch --set $set"
-		bin/itemvec bench --device cuda --max-batch "$batch" --set "$set" --rounds 8 --raw-for 5s --concurrency 16 2>&1 |
+		log "itemvec bench --device cuda --max-batch $batch --set $set --concurrency $((batch / 4))"
+		bin/itemvec bench --device cuda --max-batch "$batch" --set "$set" --rounds 8 --raw-for 5s --concurrency $((batch / 4)) 2>&1 |
 			grep -v '^time=' | tee -a "$out" || status=1
 	done
 done
+# Two CUDA sessions behind the one batcher: one batch's copy to the GPU and
+# the next one's assembly overlap the other's run.
+log "itemvec bench --device cuda --max-batch 64 --image-sessions 2 --concurrency 32"
+bin/itemvec bench --device cuda --max-batch 64 --image-sessions 2 --rounds 8 --raw-for 5s --concurrency 32 2>&1 |
+	grep -v '^time=' | tee -a "$out" || status=1
 log "itemvec bench --prep .deps/large (decode+prep on one core of this host)"
 bin/itemvec bench --prep .deps/large 2>&1 | tee -a "$out" || status=1
 log "exit status $status"

@@ -161,10 +161,7 @@ func (s *Session) RunBatch(ctx context.Context, ins [][]float32) ([][]float32, e
 		*buf = make([]float32, run*size)
 	}
 	input := (*buf)[:run*size]
-	for i, in := range ins {
-		copy(input[i*size:], in)
-	}
-	clear(input[n*size:])
+	assemble(input, ins, size)
 	if run > n {
 		s.padded.Add(int64(run - n))
 	}
