@@ -5,6 +5,7 @@ package extract
 import (
 	"encoding/binary"
 	"image"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,7 +36,8 @@ func decodePlanes(t testing.TB, data []byte, minW, minH int) *yuvPlanes {
 // grid (Y pixel (x, y) takes chroma sample (x/hf, y/vf), as libjpeg's
 // replicating upsampler does) and summed over the resampler's x and y
 // taps at once; the sums go through libjpeg's YCbCr→RGB, are clamped to
-// 0..255 and normalised; white around a padded picture.
+// 0..255, rounded half up to levels and normalised; white around a padded
+// picture.
 func planesReference(src *yuvPlanes, spec ImageSpec) []float32 {
 	spec = spec.WithDefaults()
 	w, h := spec.Width, spec.Height
@@ -81,7 +83,7 @@ func planesReference(src *yuvPlanes, spec ImageSpec) []float32 {
 			}
 			at := (ay.pos+j)*w + ax.pos + i
 			for k, c := range chans {
-				x := min(max(rgb[c], 0), 255)
+				x := math.Floor(min(max(rgb[c], 0), 255) + 0.5)
 				val := float32((x/float64(spec.Scale) - float64(spec.Mean[c])) / float64(spec.Std[c]))
 				if nchw {
 					out[k*w*h+at] = val
@@ -99,7 +101,11 @@ func planesReference(src *yuvPlanes, spec ImageSpec) []float32 {
 // every resize mode, filter, layout and channel order, and a 1×1 target,
 // the C planar resampler (weights folded onto the chroma planes,
 // vertical pass first, eight rows per operation, transposes) is
-// planesReference's result within float32's rounding.
+// planesReference's result: the same levels, but where a sum lies within
+// float32's error of a half level, which the two may round either way
+// (a level apart; a few values in ten thousand, up to a few in a
+// thousand where the scale is a ratio of small numbers and many sums
+// fall exactly on a half level, as TestCResamplerMatchesResampler says).
 func TestTensorPlanesMatchesReference(t *testing.T) {
 	photo := scene(333, 257, 9)
 	small := scene(97, 61, 4)
@@ -132,7 +138,7 @@ func TestTensorPlanesMatchesReference(t *testing.T) {
 			yuv := decodePlanes(t, src.data, src.minW, src.minH)
 			var r resampler
 			var worst float64
-			n := 0
+			n, over := 0, 0
 			for _, target := range targets {
 				for _, mode := range resizeModes {
 					for _, filter := range filterNames {
@@ -147,15 +153,16 @@ func TestTensorPlanesMatchesReference(t *testing.T) {
 						}
 						r.tensorPlanes(yuv, spec, got)
 						d := diffLevels(spec, got, planesReference(yuv, spec))
-						if d.max > 0.01 {
-							t.Errorf("%dx%d/%s/%s/%s/%s: max difference %.4f levels, want ≤ 0.01",
-								target[0], target[1], mode, filter, lo[0], lo[1], d.max)
+						if values := spec.TensorSize(); d.max > 1+1e-3 || d.over > max(2, values/200) {
+							t.Errorf("%dx%d/%s/%s/%s/%s: max difference %.4f levels, %d of %d values off by more than half a level; want ≤ 1 and ≤ 0.5 %%",
+								target[0], target[1], mode, filter, lo[0], lo[1], d.max, d.over, values)
 						}
 						worst = max(worst, d.max)
+						over += d.over
 					}
 				}
 			}
-			t.Logf("planes %dx%d, chroma 1 per %dx%d: max difference %.5f levels", yuv.w, yuv.h, yuv.hf, yuv.vf, worst)
+			t.Logf("planes %dx%d, chroma 1 per %dx%d: max difference %.5f levels, %d values a level off", yuv.w, yuv.h, yuv.hf, yuv.vf, worst, over)
 		})
 	}
 }

@@ -421,7 +421,7 @@ static inline __attribute__((always_inline)) void itemvec_clamp255(itemvec_v8f *
 // itemvec_planes_pixel sets v[k][q] to output channel k of column i of
 // the eight rows in out (per plane, xn columns of eight rows): Y, Cb and
 // Cr to RGB as libjpeg does (JFIF: full range, its constants), clamped to
-// 0..255, normalised.
+// 0..255, rounded to a level, normalised.
 static inline __attribute__((always_inline)) void itemvec_planes_pixel(const itemvec_planes_geom *g, const itemvec_v8f *out,
 								       int i, itemvec_v8f v[3][8], int q) {
 	const itemvec_v8f half = {128, 128, 128, 128, 128, 128, 128, 128};
@@ -435,7 +435,12 @@ static inline __attribute__((always_inline)) void itemvec_planes_pixel(const ite
 		rgb[0] = rgb[1] = rgb[2] = out[i];
 	}
 	for (int k = 0; k < 3; k++) {
+		// Clamped, then rounded half up to a level, as imaging's and
+		// libjpeg's 8-bit output are: MobileNetV2 tells a tensor of levels
+		// from one between them (catalog cosine min 0.99830 unrounded,
+		// 0.99861 rounded).
 		itemvec_clamp255(&rgb[k]);
+		rgb[k] = __builtin_convertvector(__builtin_convertvector(rgb[k] + 0.5f, itemvec_v8i), itemvec_v8f);
 	}
 	for (int k = 0; k < 3; k++) {
 		v[k][q] = rgb[g->chans[k]] * g->scale[k] + g->bias[k];
@@ -447,8 +452,9 @@ static inline __attribute__((always_inline)) void itemvec_planes_pixel(const ite
 // buffer that holds the eight rows as the lanes of each column, then
 // horizontally, eight rows per operation; then it converts the Y, Cb and
 // Cr sums to RGB as libjpeg does (JFIF: full range, its constants),
-// clamps them to 0..255 and writes them normalised, in float32 with no
-// rounding to levels. scratch holds itemvec_planes_scratch(g) floats.
+// clamps and rounds them to levels and writes them normalised, in float32
+// with no rounding between the passes. scratch holds
+// itemvec_planes_scratch(g) floats.
 ITEMVEC_CLONES static void itemvec_resample_planes(itemvec_planes_geom g, const uint8_t *buf, const int32_t *starts,
 						   const float *weights, float *scratch, float *dst) {
 	int wide = 0;
@@ -656,8 +662,8 @@ func planeGeom(src *yuvPlanes, k int, x, y planeAxis) C.itemvec_plane_geom {
 // and folded onto the chroma planes (see planarScratch.axis), so that the
 // picture is the one libjpeg's replicating upsampler would give; each
 // plane is resampled on its own, vertically first, and the Y, Cb and Cr
-// sums are converted to RGB at the output pixels, in float32 with no
-// rounding to levels between the passes. So the colour conversion runs on
+// sums are converted to RGB at the output pixels and rounded to levels,
+// in float32 with no rounding between the passes. So the colour conversion runs on
 // the tensor's pixels instead of the decoded image's, and the chroma
 // planes are read at their own resolution: a fraction of the work of the
 // RGB path. The scratch is pooled; a call allocates nothing in steady
