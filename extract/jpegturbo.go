@@ -268,7 +268,8 @@ func decodeJPEGPrep(data []byte, minW, minH int, lim Limits, img *image.NRGBA, y
 	}
 	defer func() { j.close(err) }()
 	scaled420 := j.d.subsamp == C.TJSAMP_420 && j.w != j.full.X
-	if j.o != orientNormal || (j.d.colorspace != C.TJCS_YCbCr && j.d.colorspace != C.TJCS_GRAY) || scaled420 {
+	known := j.d.subsamp >= 0 && j.d.subsamp < C.TJ_NUMSAMP // TurboJPEG 2.1 refuses other headers; a later one may not
+	if j.o != orientNormal || (j.d.colorspace != C.TJCS_YCbCr && j.d.colorspace != C.TJCS_GRAY) || scaled420 || !known {
 		return false, j.rgba(img)
 	}
 	return true, j.planes(yuv)
