@@ -282,7 +282,7 @@ func TestPreparerDecodePaths(t *testing.T) {
 		planar bool
 	}{
 		{"upright 4:2:0", upright, true},
-		{"upright gray", jpegOf(t, grayOf(scene(640, 480, 2)), 90), true},
+		{"upright gray", jpegOf(t, toGray(scene(640, 480, 2)), 90), true},
 		{"EXIF orientation 6", rotated, false},
 		{"CMYK", readTestdata(t, "video-001.cmyk.crop.jpeg"), false},
 	}
@@ -314,35 +314,6 @@ func TestPreparerDecodePaths(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// grayOf is img as an *image.Gray, which image/jpeg writes as a
-// one-component JPEG.
-func grayOf(img *image.NRGBA) *image.Gray {
-	g := image.NewGray(img.Bounds())
-	for y := range img.Bounds().Dy() {
-		for x := range img.Bounds().Dx() {
-			g.Set(x, y, img.At(x, y))
-		}
-	}
-	return g
-}
-
-// TestTensorPlanesSteadyStateAllocatesNothing: once its scratch is
-// pooled, a call allocates nothing, for every resize mode.
-func TestTensorPlanesSteadyStateAllocatesNothing(t *testing.T) {
-	yuv := decodePlanes(t, jpegOf(t, scene(800, 600, 3), 90), 0, 0)
-	for _, mode := range resizeModes {
-		spec := imagenet(224, 224)
-		spec.Resize = mode
-		spec = spec.WithDefaults()
-		dst := make([]float32, spec.TensorSize())
-		var r resampler
-		r.tensorPlanes(yuv, spec, dst)
-		if allocs := testing.AllocsPerRun(20, func() { r.tensorPlanes(yuv, spec, dst) }); allocs != 0 {
-			t.Errorf("%s: %v allocations per call in steady state, want 0", mode, allocs)
-		}
 	}
 }
 

@@ -447,6 +447,16 @@ static inline __attribute__((always_inline)) void itemvec_planes_pixel(const ite
 	}
 }
 
+// itemvec_planes_wide is the widest span of g's planes: the columns of
+// the vertical pass's buffer.
+static inline int itemvec_planes_wide(const itemvec_planes_geom *g) {
+	int wide = 0;
+	for (int k = 0; k < g->nplanes; k++) {
+		wide = g->p[k].span > wide ? g->p[k].span : wide;
+	}
+	return wide;
+}
+
 // itemvec_resample_planes resamples the planes of g eight output rows at
 // a time: each plane's rows vertically, straight from its bytes, into a
 // buffer that holds the eight rows as the lanes of each column, then
@@ -457,10 +467,7 @@ static inline __attribute__((always_inline)) void itemvec_planes_pixel(const ite
 // itemvec_planes_scratch(g) floats.
 ITEMVEC_CLONES static void itemvec_resample_planes(itemvec_planes_geom g, const uint8_t *buf, const int32_t *starts,
 						   const float *weights, float *scratch, float *dst) {
-	int wide = 0;
-	for (int k = 0; k < g.nplanes; k++) {
-		wide = g.p[k].span > wide ? g.p[k].span : wide;
-	}
+	const int wide = itemvec_planes_wide(&g);
 	itemvec_v8f *rows = (itemvec_v8f *)(((uintptr_t)scratch + 15) & ~(uintptr_t)15);
 	itemvec_v8f *out = rows + wide; // per plane, xn columns of eight rows
 	for (int j0 = 0; j0 < g.yn; j0 += 8) {
@@ -507,10 +514,7 @@ ITEMVEC_CLONES static void itemvec_resample_planes(itemvec_planes_geom g, const 
 // itemvec_planes_scratch is how many floats itemvec_resample_planes's
 // scratch needs for g.
 static intptr_t itemvec_planes_scratch(itemvec_planes_geom g) {
-	int wide = 0;
-	for (int k = 0; k < g.nplanes; k++) {
-		wide = g.p[k].span > wide ? g.p[k].span : wide;
-	}
+	const int wide = itemvec_planes_wide(&g);
 	return 4 + 8 * ((intptr_t)wide + 3 * (intptr_t)g.xn);
 }
 */

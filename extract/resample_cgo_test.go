@@ -143,19 +143,29 @@ func TestCResamplerOnDecodedPhotos(t *testing.T) {
 	}
 }
 
-// TestCResamplerSteadyStateAllocatesNothing: once its scratch is pooled,
-// a call allocates nothing, for every resize mode.
+// TestCResamplerSteadyStateAllocatesNothing: once their scratch is
+// pooled, a call of either C resampler (RGBA pixels, JPEG planes)
+// allocates nothing, for every resize mode.
 func TestCResamplerSteadyStateAllocatesNothing(t *testing.T) {
 	src := scene(800, 600, 3)
-	for _, mode := range resizeModes {
-		spec := imagenet(224, 224)
-		spec.Resize = mode
-		spec = spec.WithDefaults()
-		dst := make([]float32, spec.TensorSize())
-		var r resampler
-		r.tensorOpaqueNRGBA(src, spec, dst)
-		if allocs := testing.AllocsPerRun(20, func() { r.tensorOpaqueNRGBA(src, spec, dst) }); allocs != 0 {
-			t.Errorf("%s: %v allocations per call in steady state, want 0", mode, allocs)
+	yuv := decodePlanes(t, jpegOf(t, src, 90), 0, 0)
+	for _, path := range []struct {
+		name   string
+		tensor func(*resampler, ImageSpec, []float32)
+	}{
+		{"rgba", func(r *resampler, spec ImageSpec, dst []float32) { r.tensorOpaqueNRGBA(src, spec, dst) }},
+		{"planes", func(r *resampler, spec ImageSpec, dst []float32) { r.tensorPlanes(yuv, spec, dst) }},
+	} {
+		for _, mode := range resizeModes {
+			spec := imagenet(224, 224)
+			spec.Resize = mode
+			spec = spec.WithDefaults()
+			dst := make([]float32, spec.TensorSize())
+			var r resampler
+			path.tensor(&r, spec, dst)
+			if allocs := testing.AllocsPerRun(20, func() { path.tensor(&r, spec, dst) }); allocs != 0 {
+				t.Errorf("%s/%s: %v allocations per call in steady state, want 0", path.name, mode, allocs)
+			}
 		}
 	}
 }
