@@ -106,6 +106,15 @@ func TestHTTP_MetricsAndReadiness(t *testing.T) {
 			t.Errorf("%s = %v, want %v", series, got, v)
 		}
 	}
+	// The same batches in the worker's Stats, for itemvec bench.
+	bs := &f.w.Stats().ImageBatches
+	if n := fams[`itemvec_batch_size_count{model="image"}`]; bs.Inputs() != 2 || float64(bs.Batches()) != n || bs.Run() <= 0 {
+		t.Errorf("Stats().ImageBatches: %d batches, %d inputs, run %v; want the %v batches /metrics counts, 2 inputs, run > 0",
+			bs.Batches(), bs.Inputs(), bs.Run(), n)
+	}
+	if b := f.w.Stats().TextBatches.Batches(); b != 0 {
+		t.Errorf("Stats().TextBatches: %d batches without a text model", b)
+	}
 	fails, err := f.store.Failures(ctx, f.w.Space(), 0)
 	if err != nil || len(fails) != 2 {
 		t.Fatalf("Redis holds %d failure records (%v), the counters say 2", len(fails), err)

@@ -102,8 +102,10 @@ func (m *metrics) observeBatches(model string) func(onnx.BatchInfo) {
 		if s := m.stats.Load(); s != nil {
 			if model == "text" {
 				s.Text.addCPU(b.CPU)
+				s.TextBatches.add(b)
 			} else {
 				s.Inference.addCPU(b.CPU)
+				s.ImageBatches.add(b)
 			}
 		}
 		size.Observe(float64(b.Size))

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/itemvec/itemvec/onnx"
 )
 
 // StageStats accumulates the time spent in one pipeline stage. Times are
@@ -73,4 +75,57 @@ type Stats struct {
 	// whose vector was re-fused from the stored one with new behaviour
 	// counters, and their time; Items() is how many were refreshed.
 	Refresh StageStats
+	// ImageBatches and TextBatches sum the batches each model's
+	// micro-batcher ran: with the wall time they cover, they tell whether
+	// a model waited for inputs or for the CPU (see [BatchStats]).
+	ImageBatches, TextBatches BatchStats
+}
+
+// BatchStats sums the batches one model ran: how many, their inputs, the
+// time the model's sessions spent running them and the CPU time their
+// threads used meanwhile. Run over sessions × a span of wall time is how
+// busy the model was (below 1: it waited for inputs); CPU over Run is how
+// much of that its threads were on a core (on the CPU, below 1: it waited
+// for a core the other stages held).
+type BatchStats struct {
+	batches, inputs, run, cpu atomic.Int64
+}
+
+func (b *BatchStats) add(info onnx.BatchInfo) {
+	b.batches.Add(1)
+	b.inputs.Add(int64(info.Size))
+	b.run.Add(int64(info.Run))
+	b.cpu.Add(int64(info.CPU))
+}
+
+// Batches is the number of batches run.
+func (b *BatchStats) Batches() int64 { return b.batches.Load() }
+
+// Inputs is the number of inputs the batches carried.
+func (b *BatchStats) Inputs() int64 { return b.inputs.Load() }
+
+// Run is the wall time spent in the model's runs, summed over sessions.
+func (b *BatchStats) Run() time.Duration { return time.Duration(b.run.Load()) }
+
+// CPU is the CPU time of the threads that ran them (0 where the platform
+// cannot measure it; ONNX Runtime's other intra-op threads not included).
+func (b *BatchStats) CPU() time.Duration { return time.Duration(b.cpu.Load()) }
+
+// Busy is Run as a share of sessions × span: 1 when every session ran a
+// batch all the time; 0 when sessions or span is not positive.
+func (b *BatchStats) Busy(sessions int, span time.Duration) float64 {
+	if sessions <= 0 || span <= 0 {
+		return 0
+	}
+	return float64(b.run.Load()) / (float64(sessions) * float64(span))
+}
+
+// OnCore is CPU as a share of Run: for a model on the CPU with one
+// intra-op thread per session, how much of its running time its threads
+// had a core. 0 without runs or CPU measurements.
+func (b *BatchStats) OnCore() float64 {
+	if r := b.run.Load(); r > 0 {
+		return float64(b.cpu.Load()) / float64(r)
+	}
+	return 0
 }

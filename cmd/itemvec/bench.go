@@ -99,6 +99,7 @@ with the ratio.`,
 			case df.mf.threads < 0:
 				b.Threads = fmt.Sprintf("ORT default, %d CPUs", runtime.NumCPU())
 			}
+			b.ImageSessions, _ = w.ImageSessions()
 			if n, th := w.ImageSessions(); n > 1 {
 				b.Threads += fmt.Sprintf("; image model: %d sessions × %d", n, th)
 			}

@@ -3,8 +3,10 @@
 package main
 
 import (
+	"math"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -23,6 +25,7 @@ func TestBenchRedisServer(t *testing.T) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		testdeps.Missing(t, "redis-server not found on PATH: install redis-server or run make setup-test")
 	}
+	models := regexp.MustCompile(`image model +(\d+) batches, mean +([\d.]+) inputs of \d+, \d+ session\(s\) busy +([\d.]+)%, on a core +([\d.]+)%`)
 	outside := regexp.MustCompile(`outside the process, same span: redis-server \(pid \d+\) \d+\.\d\d core-s`)
 	for _, tc := range []struct {
 		flag, redis string
@@ -48,6 +51,17 @@ func TestBenchRedisServer(t *testing.T) {
 					t.Errorf("no line %q:\n%s", line, out)
 				}
 			}
+			// The image model's batches carried the 45 images; its 2
+			// sessions were busy for part of the run, their threads on a
+			// core for part of that.
+			if m := models.FindStringSubmatch(out); m == nil {
+				t.Errorf("no image model line under 'models during the run':\n%s", out)
+			} else {
+				batches, mean, busy, core := number(t, m[1]), number(t, m[2]), number(t, m[3]), number(t, m[4])
+				if batches < 3 || math.Abs(batches*mean-45) > 0.05*batches+1e-9 || busy <= 0 || busy > 100.5 || core <= 0 || core > 100.5 {
+					t.Errorf("image model line %q: want 45 inputs in 3 or more batches, busy and on-core shares in (0, 100]", m[0])
+				}
+			}
 			if got := outside.MatchString(out); got != tc.outside {
 				t.Errorf("redis-server CPU line present %v, want %v:\n%s", got, tc.outside, out)
 			}
@@ -57,4 +71,14 @@ func TestBenchRedisServer(t *testing.T) {
 		!strings.Contains(err.Error(), `--redis-server "/nonexistent/redis-server"`) {
 		t.Errorf("a redis-server that is not there: %v", err)
 	}
+}
+
+// number parses a figure of the bench report.
+func number(t *testing.T, s string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("figure %q: %v", s, err)
+	}
+	return f
 }

@@ -33,6 +33,9 @@ type Bench struct {
 	// run is over (its Job is nil); nil when not measured. The ratio
 	// uses the mean of the two limits (RunLimit).
 	After *Bench
+	// ImageSessions is the number of image model sessions the worker
+	// ran (the text model has one): what the models' busy share is of.
+	ImageSessions int
 	// Threads and Device describe how the models ran; Set the images of
 	// the end-to-end run; Redis the Redis server it ran against
 	// (embedded.Redis.Name).
@@ -161,6 +164,7 @@ func (b *Bench) Print(w io.Writer) {
 			fmt.Sprintf("%d items", st.s.Items()), st.s.PerItem().Round(time.Microsecond), cpuText(st.s))
 		measured += st.s.CPU()
 	}
+	b.printModels(w, job)
 	if r := job.Refresh; r != nil && e2e > 0 {
 		fmt.Fprintf(w, "  counters-only refresh, same items        : %8.1f items/s (%d items, %d re-fused from stored vectors, in %s; %.1f× the full embed; %.2f core-s)\n",
 			r.ItemsPerSecond(), r.Items, r.Refreshed, r.Elapsed.Round(time.Millisecond), r.ItemsPerSecond()/e2e, r.CPU.Seconds())
@@ -179,6 +183,50 @@ func (b *Bench) Print(w io.Writer) {
 				(job.CPU+*job.ServerCPU).Seconds()/job.Elapsed.Seconds(), runtime.NumCPU())
 		}
 	}
+}
+
+// printModels writes how busy each model was during the end-to-end run
+// and, on the CPU, how much of that its threads had a core, with what
+// that says about the ratio.
+func (b *Bench) printModels(w io.Writer, job *Report) {
+	s := job.Stats
+	onCPU := b.Device == "cpu"
+	if s.ImageBatches.Batches() == 0 || job.Elapsed <= 0 {
+		return
+	}
+	head := "busy: running a batch, of sessions × wall"
+	if onCPU {
+		head += "; on a core: the sessions' threads' CPU, of busy"
+	}
+	fmt.Fprintf(w, "  models during the run (%s):\n", head)
+	line := func(name string, bs *workers.BatchStats, sessions int) (busy, core float64) {
+		busy, core = bs.Busy(sessions, job.Elapsed), bs.OnCore()
+		fmt.Fprintf(w, "    %-12s %5d batches, mean %5.1f inputs of %d, %d session(s) busy %5.1f%%", name, bs.Batches(),
+			float64(bs.Inputs())/float64(bs.Batches()), b.Image.Batch, sessions, 100*busy)
+		if onCPU && core > 0 {
+			fmt.Fprintf(w, ", on a core %5.1f%%", 100*core)
+		}
+		fmt.Fprintln(w)
+		return busy, core
+	}
+	busy, core := line("image model", &s.ImageBatches, max(1, b.ImageSessions))
+	if s.TextBatches.Batches() > 0 {
+		line("text model", &s.TextBatches, 1)
+	}
+	fmt.Fprintf(w, "    %s\n", modelHint(busy, core, onCPU))
+}
+
+// modelHint says what the image model's busy share (and, on the CPU, its
+// on-core share) tells about the end-to-end ratio.
+func modelHint(busy, core float64, onCPU bool) string {
+	switch {
+	case busy < 0.9:
+		return fmt.Sprintf("the image model waited for inputs %.0f%% of the run: the stages before it (fetch, decode+prep) are the limit", 100*(1-busy))
+	case onCPU && core > 0 && core < 0.9:
+		return fmt.Sprintf("the image model ran batches %.0f%% of the run, its threads on a core %.0f%% of that: it waited for the CPU the other stages share, not for inputs",
+			100*busy, 100*core)
+	}
+	return fmt.Sprintf("the image model ran batches %.0f%% of the run: it is the limit", 100*busy)
 }
 
 // limitUnit is what Limit counts: images without a text model, items
