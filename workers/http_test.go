@@ -112,6 +112,9 @@ func TestHTTP_MetricsAndReadiness(t *testing.T) {
 		t.Errorf("Stats().ImageBatches: %d batches, %d inputs, run %v; want the %v batches /metrics counts, 2 inputs, run > 0",
 			bs.Batches(), bs.Inputs(), bs.Run(), n)
 	}
+	if n := f.w.Stats().Settled(); n != 5 {
+		t.Errorf("Stats().Settled() = %d, want 5 (3 published, 2 failed)", n)
+	}
 	if b := f.w.Stats().TextBatches.Batches(); b != 0 {
 		t.Errorf("Stats().TextBatches: %d batches without a text model", b)
 	}

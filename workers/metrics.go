@@ -136,6 +136,9 @@ func (m *metrics) processed(res *Result) {
 	m.items.WithLabelValues(resultUpToDate).Add(float64(len(res.UpToDate)))
 	m.items.WithLabelValues(resultRetry).Add(float64(len(res.Retry)))
 	m.items.WithLabelValues(resultFailed).Add(float64(len(res.Failed)))
+	if s := m.stats.Load(); s != nil {
+		s.settled.Add(int64(len(res.Published) + len(res.UpToDate) + len(res.Failed)))
+	}
 	for _, f := range res.Failed {
 		m.failures.WithLabelValues(f.Code()).Inc()
 	}

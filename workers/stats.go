@@ -79,7 +79,14 @@ type Stats struct {
 	// micro-batcher ran: with the wall time they cover, they tell whether
 	// a model waited for inputs or for the CPU (see [BatchStats]).
 	ImageBatches, TextBatches BatchStats
+
+	settled atomic.Int64
 }
+
+// Settled is how many items Process calls have finished with: published,
+// up to date or failed for good (not those left for a retry). An item of
+// a retried task counts again on each attempt that settles it.
+func (s *Stats) Settled() int64 { return s.settled.Load() }
 
 // BatchStats sums the batches one model ran: how many, their inputs, the
 // time the model's sessions spent running them and the CPU time their

@@ -99,7 +99,7 @@ func runRefresh(ctx context.Context, w *workers.Worker, client *asynq.Client, in
 			return nil, err
 		}
 	}
-	before := w.Stats().Refresh.Items()
+	before, settled := w.Stats().Refresh.Items(), w.Stats().Settled()
 	start, cpu := time.Now(), cputime.Process()
 	sum, err := workers.Enqueue(ctx, client, &manifest, workers.EnqueueConfig{
 		Space: w.Space(), Batch: job.Batch, Queue: w.Config().Queue, MaxRetry: job.MaxRetry, Logger: w.Config().Logger,
@@ -107,7 +107,7 @@ func runRefresh(ctx context.Context, w *workers.Worker, client *asynq.Client, in
 	if err != nil {
 		return nil, err
 	}
-	if err := waitDrained(ctx, insp, w.Config().Queue); err != nil {
+	if err := waitDrained(ctx, insp, w.Config().Queue, func() bool { return w.Stats().Settled()-settled >= int64(sum.Items) }); err != nil {
 		return nil, err
 	}
 	return &RefreshRun{Items: sum.Items, Refreshed: int(w.Stats().Refresh.Items() - before),
@@ -140,12 +140,12 @@ func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
 		}
 	}
 
-	if err := w.Start(ctx); err != nil {
-		return nil, err
-	}
-	defer w.Shutdown(context.WithoutCancel(ctx))
-	serverCPU := sampleServerCPU(job.ServerCPU)
-	start, cpu := time.Now(), cputime.Process()
+	// The whole job is enqueued before the worker starts, as an ingestion
+	// job runs before (and apart from) the workers that drain it: the
+	// clock times the worker from Start on a full queue until the queue is
+	// drained. (Started first, its idle task slots sleep up to 1.5 ×
+	// PollInterval before they look again, which a run of a few seconds
+	// would count.)
 	client := asynq.NewClientFromRedisClient(cfg.Redis)
 	sum, err := workers.Enqueue(ctx, client, manifest, workers.EnqueueConfig{
 		Space: w.Space(), Batch: job.Batch, Queue: w.Config().Queue, MaxRetry: job.MaxRetry, Logger: cfg.Logger,
@@ -156,8 +156,15 @@ func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
 	if rejected := append(sum.Invalid, sum.DuplicateIDs...); len(rejected) > 0 {
 		return nil, fmt.Errorf("catalog manifest has %d rejected lines; first: %v", len(rejected), rejected[0])
 	}
+	serverCPU := sampleServerCPU(job.ServerCPU)
+	settled := w.Stats().Settled()
+	start, cpu := time.Now(), cputime.Process()
+	if err := w.Start(ctx); err != nil {
+		return nil, err
+	}
+	defer w.Shutdown(context.WithoutCancel(ctx))
 	insp := asynq.NewInspectorFromRedisClient(cfg.Redis)
-	if err := waitDrained(ctx, insp, w.Config().Queue); err != nil {
+	if err := waitDrained(ctx, insp, w.Config().Queue, func() bool { return w.Stats().Settled()-settled >= int64(sum.Items) }); err != nil {
 		return nil, err
 	}
 	elapsed, cpu := time.Since(start), cputime.Process()-cpu
@@ -237,17 +244,26 @@ func upload(ctx context.Context, job Job) error {
 }
 
 // waitDrained polls the queue until nothing is pending, running, scheduled
-// or waiting for a retry.
-func waitDrained(ctx context.Context, insp *asynq.Inspector, queue string) error {
-	t := time.NewTicker(50 * time.Millisecond)
+// or waiting for a retry: every 50ms, and every 2ms once settled reports
+// that the worker has finished with as many items as were enqueued (a
+// hint that the end is near, never the answer: the queue says when it is
+// drained), so the run's clock stops within a few milliseconds of the
+// last task without asking Redis for the queue's statistics (a Lua script
+// and a memory estimate) hundreds of times a second.
+func waitDrained(ctx context.Context, insp *asynq.Inspector, queue string, settled func() bool) error {
+	t := time.NewTicker(2 * time.Millisecond)
 	defer t.Stop()
+	var asked time.Time
 	for {
-		info, err := insp.GetQueueInfo(queue)
-		if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
-			return fmt.Errorf("inspect queue %s: %w", queue, err)
-		}
-		if info != nil && info.Pending+info.Active+info.Scheduled+info.Retry == 0 {
-			return nil
+		if settled() || time.Since(asked) >= 50*time.Millisecond {
+			asked = time.Now()
+			info, err := insp.GetQueueInfo(queue)
+			if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+				return fmt.Errorf("inspect queue %s: %w", queue, err)
+			}
+			if info != nil && info.Pending+info.Active+info.Scheduled+info.Retry == 0 {
+				return nil
+			}
 		}
 		select {
 		case <-ctx.Done():
