@@ -38,6 +38,7 @@ type Worker struct {
 	http         *http.Server // nil without Config.HTTPAddr
 	httpAddr     string
 	registerOnce sync.Once // the metrics that need a started worker
+	cpuPolicy    string    // what New set (CPUPolicy), or "unchanged"
 
 	mu       sync.Mutex
 	started  bool
@@ -57,6 +58,9 @@ type Worker struct {
 // open.
 func New(ctx context.Context, cfg Config) (*Worker, error) {
 	cfg = cfg.WithDefaults()
+	if err := checkCPUPolicy(cfg.CPUPolicy); err != nil {
+		return nil, err
+	}
 	met := newMetrics()
 	m, err := openModels(ctx, cfg.Models, cfg.Logger, met)
 	if err != nil {
@@ -76,6 +80,7 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 		return nil, errors.Join(err, m.close())
 	}
 	w.models = m
+	w.cpuPolicy = applyCPUPolicy(cfg.CPUPolicy, w.Device(), cfg.Logger)
 	return w, nil
 }
 
@@ -85,7 +90,7 @@ func assemble(ctx context.Context, cfg Config, parts pipelineParts) (*Worker, er
 	if cfg.Queue == "" {
 		cfg.Queue = QueueFor(parts.fusion.Space())
 	}
-	w := &Worker{cfg: cfg, shutdown: make(chan struct{})}
+	w := &Worker{cfg: cfg, shutdown: make(chan struct{}), cpuPolicy: cpuPolicyUnchanged}
 	if parts.objects == nil {
 		parts.objects = cfg.Objects
 	}
@@ -280,6 +285,11 @@ func (w *Worker) Space() string { return w.pipe.space }
 
 // Stats returns the worker's cumulative per-stage counters.
 func (w *Worker) Stats() *Stats { return w.pipe.stats }
+
+// CPUPolicy is the CPU scheduling policy New gave the process's threads:
+// "batch" or "normal", or "unchanged" where it left them as they were
+// (auto with CUDA, or the policy could not be set).
+func (w *Worker) CPUPolicy() string { return w.cpuPolicy }
 
 // Config returns the worker's configuration, defaults applied.
 func (w *Worker) Config() Config { return w.cfg }

@@ -90,7 +90,7 @@ with the ratio.`,
 				return err
 			}
 			defer done()
-			b := &demo.Bench{Device: string(w.Device()), Threads: fmt.Sprint(df.mf.threads), Redis: env.Redis.Name()}
+			b := &demo.Bench{Device: string(w.Device()), CPUPolicy: w.CPUPolicy(), Threads: fmt.Sprint(df.mf.threads), Redis: env.Redis.Name()}
 			switch {
 			case df.mf.threads == 0 && w.TextModel() != workers.TextModelNone:
 				b.Threads = fmt.Sprintf("auto, %d CPUs / 2 models", runtime.GOMAXPROCS(0))

@@ -40,6 +40,9 @@ func TestBenchRedisServer(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v: %s", err, stderr)
 			}
+			if !strings.Contains(out, "(device cpu, CPU policy batch, ") {
+				t.Errorf("the report does not say the CPU run was under SCHED_BATCH (--cpu-policy auto):\n%s", out)
+			}
 			if !strings.Contains(out, "(S3: in-process gofakes3; Redis: "+tc.redis) {
 				t.Errorf("the report does not name Redis %q:\n%s", tc.redis, out)
 			}

@@ -66,6 +66,7 @@ type modelFlags struct {
 	modelsDir string
 	ortLib    string
 	maxPixels int64
+	cpuPolicy string
 }
 
 // specFlags name the specs that decide a worker's space: the image and
@@ -100,6 +101,8 @@ func (f *modelFlags) add(cmd *cobra.Command) {
 	f.specFlags.add(cmd)
 	cmd.Flags().StringVar(&f.ortLib, "ort-lib", "", "path of libonnxruntime.so (default .deps/ort/libonnxruntime.so.1)")
 	cmd.Flags().Int64Var(&f.maxPixels, "max-image-pixels", extract.DefaultMaxPixels, "refuse images with more pixels than this, before decoding")
+	cmd.Flags().StringVar(&f.cpuPolicy, "cpu-policy", workers.CPUPolicyAuto,
+		"Linux CPU scheduling policy of the process's threads: batch (SCHED_BATCH: no wakeup preemption, fewer context switches), normal, or auto (batch on the CPU device; with CUDA the process is left as it is)")
 }
 
 // config is the workers.Config the model flags describe (models, device,
@@ -114,7 +117,8 @@ func (f *modelFlags) config() (workers.Config, error) {
 			Dir: f.modelsDir, Image: f.imageModel, Text: f.textModel, Fusion: f.fusionSpec,
 			ORTLibrary: f.ortLib, Device: dev, Threads: f.threads, ImageSessions: f.sessions, MaxBatch: f.maxBatch, MaxWait: f.maxWait,
 		},
-		Limits: extract.Limits{MaxPixels: f.maxPixels},
+		Limits:    extract.Limits{MaxPixels: f.maxPixels},
+		CPUPolicy: f.cpuPolicy,
 	}, nil
 }
 

@@ -36,6 +36,9 @@ type Bench struct {
 	// ImageSessions is the number of image model sessions the worker
 	// ran (the text model has one): what the models' busy share is of.
 	ImageSessions int
+	// CPUPolicy is the scheduling policy of the process's threads
+	// (Worker.CPUPolicy).
+	CPUPolicy string
 	// Threads and Device describe how the models ran; Set the images of
 	// the end-to-end run; Redis the Redis server it ran against
 	// (embedded.Redis.Name).
@@ -98,7 +101,8 @@ func (b *Bench) TogetherLimit() float64 {
 func (b *Bench) Print(w io.Writer) {
 	job, raw := b.Job, b.Image
 	e2e := job.ItemsPerSecond()
-	fmt.Fprintf(w, "\nitemvec bench (device %s, worker's ORT intra-op threads: %s, batch %d; raw figures with ORT's default threads)\n", b.Device, b.Threads, raw.Batch)
+	fmt.Fprintf(w, "\nitemvec bench (device %s, CPU policy %s, worker's ORT intra-op threads: %s, batch %d; raw figures with ORT's default threads)\n",
+		b.Device, b.CPUPolicy, b.Threads, raw.Batch)
 	fmt.Fprintf(w, "  raw ORT image model, synthetic tensors   : %8.1f images/s (%d batches in %s)\n",
 		raw.PerSecond, raw.Batches, raw.Elapsed.Round(time.Millisecond))
 	limit := b.Limit()

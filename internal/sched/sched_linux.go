@@ -1,0 +1,107 @@
+package sched
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// linuxPolicy is p's Linux policy number.
+func linuxPolicy(p Policy) (uint32, error) {
+	switch p {
+	case Normal:
+		return unix.SCHED_NORMAL, nil
+	case Batch:
+		return unix.SCHED_BATCH, nil
+	}
+	return 0, fmt.Errorf("sched: unknown policy %q", p)
+}
+
+// Apply gives every thread of the process policy p, keeping each thread's
+// nice value, and returns how many threads it changed. It walks the
+// process's threads until a pass finds none left to change, so that a
+// thread started during a pass by one not yet changed is covered by the
+// next. A thread that exits meanwhile is skipped.
+func Apply(p Policy) (changed int, err error) {
+	want, err := linuxPolicy(p)
+	if err != nil {
+		return 0, err
+	}
+	for pass := 0; pass < 8; pass++ {
+		tids, err := threads()
+		if err != nil {
+			return changed, err
+		}
+		n := 0
+		for _, tid := range tids {
+			attr, err := unix.SchedGetAttr(tid, 0)
+			if errors.Is(err, unix.ESRCH) {
+				continue // exited
+			}
+			if err != nil {
+				return changed, fmt.Errorf("sched: read the policy of thread %d: %w", tid, err)
+			}
+			if attr.Policy == want {
+				continue
+			}
+			attr.Policy, attr.Flags = want, 0
+			attr.Size = unix.SizeofSchedAttr
+			if err := unix.SchedSetAttr(tid, attr, 0); err != nil && !errors.Is(err, unix.ESRCH) {
+				return changed, fmt.Errorf("sched: set thread %d to %s: %w", tid, p, err)
+			}
+			n++
+		}
+		changed += n
+		if n == 0 {
+			return changed, nil
+		}
+	}
+	return changed, fmt.Errorf("sched: threads kept appearing with another policy than %s", p)
+}
+
+// Count returns how many of the process's threads run under each policy;
+// a policy other than Normal and Batch counts under its Linux number
+// ("policy 1" for SCHED_FIFO).
+func Count() (map[Policy]int, error) {
+	tids, err := threads()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[Policy]int)
+	for _, tid := range tids {
+		attr, err := unix.SchedGetAttr(tid, 0)
+		if errors.Is(err, unix.ESRCH) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sched: read the policy of thread %d: %w", tid, err)
+		}
+		switch attr.Policy {
+		case unix.SCHED_NORMAL:
+			out[Normal]++
+		case unix.SCHED_BATCH:
+			out[Batch]++
+		default:
+			out[Policy(fmt.Sprintf("policy %d", attr.Policy))]++
+		}
+	}
+	return out, nil
+}
+
+// threads lists the ids of the process's threads.
+func threads() ([]int, error) {
+	ents, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return nil, fmt.Errorf("sched: list the process's threads: %w", err)
+	}
+	tids := make([]int, 0, len(ents))
+	for _, e := range ents {
+		if tid, err := strconv.Atoi(e.Name()); err == nil {
+			tids = append(tids, tid)
+		}
+	}
+	return tids, nil
+}
