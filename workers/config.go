@@ -135,8 +135,8 @@ type Config struct {
 	// CPUPolicy is the Linux CPU scheduling policy New gives every thread
 	// of the process (they all share the cores): CPUPolicyBatch
 	// (SCHED_BATCH: a thread that wakes waits for the running one's time
-	// slice instead of preempting it; on the CPU device ~5× fewer context
-	// switches and ~3 % less CPU per item, README "Speed"), CPUPolicyNormal
+	// slice instead of preempting it; on the CPU device 4× fewer context
+	// switches and ~4 % less CPU per item, README "Speed"), CPUPolicyNormal
 	// (SCHED_OTHER), or "" / CPUPolicyAuto: batch when the models run on
 	// the CPU; with CUDA the process is left as it is, so that the thread
 	// feeding the GPU runs as soon as its batch is ready. Where the policy

@@ -6,9 +6,9 @@
 // running on its core; it waits for the running thread's time slice to end.
 // A worker on the CPU runs ONNX Runtime's sessions beside decoders, network
 // I/O and Go's runtime on the same cores, and the normal policy hands the
-// core to every waking goroutine thread at once: on 2 cores, ~7,000
+// core to every waking goroutine thread at once: on 2 cores, ~7,500
 // context switches a second, 5 % of the CPU in the kernel. SCHED_BATCH cuts
-// the switches about five-fold and the process's CPU per item by ~3 %
+// the switches four-fold and the process's CPU per item by ~4 %
 // (README, "Speed"). Nothing needs privileges: any process may move its
 // threads between SCHED_OTHER and SCHED_BATCH. Each thread keeps its nice
 // value.
