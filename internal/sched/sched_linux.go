@@ -47,9 +47,10 @@ func Apply(p Policy) (changed int, err error) {
 			if attr.Policy == want {
 				continue
 			}
-			attr.Policy, attr.Flags = want, 0
-			attr.Size = unix.SizeofSchedAttr
-			if err := unix.SchedSetAttr(tid, attr, 0); err != nil && !errors.Is(err, unix.ESRCH) {
+			// Only the nice value carries over: a real-time priority or
+			// deadline parameters would be invalid for the new policy.
+			set := &unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: want, Nice: attr.Nice}
+			if err := unix.SchedSetAttr(tid, set, 0); err != nil && !errors.Is(err, unix.ESRCH) {
 				return changed, fmt.Errorf("sched: set thread %d to %s: %w", tid, p, err)
 			}
 			n++

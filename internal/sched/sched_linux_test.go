@@ -108,3 +108,34 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyKeepsNice: a thread whose nice value was raised keeps it
+// across Apply.
+func TestApplyKeepsNice(t *testing.T) {
+	tid, got := make(chan int), make(chan int32)
+	release := make(chan struct{})
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread, niced, ends with the goroutine
+		me := unix.Gettid()
+		if err := unix.Setpriority(unix.PRIO_PROCESS, me, 7); err != nil {
+			t.Error(err)
+		}
+		tid <- me
+		<-release
+		attr, err := unix.SchedGetAttr(0, 0)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- attr.Nice
+	}()
+	<-tid
+	for _, p := range []Policy{Batch, Normal} {
+		if _, err := Apply(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(release)
+	if nice := <-got; nice != 7 {
+		t.Errorf("nice after Apply(batch) and Apply(normal) = %d, want 7", nice)
+	}
+}
