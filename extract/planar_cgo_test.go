@@ -131,37 +131,27 @@ func TestTensorPlanesMatchesReference(t *testing.T) {
 		source{"4:2:0 2001x1499 at 1/8", jpegOf(t, scene(2001, 1499, 5), 85), 224, 180},
 		source{"4:2:0 1x1", jpegOf(t, scene(1, 1, 1), 85), 0, 0},
 	)
-	targets := [][2]int{{224, 224}, {225, 127}, {1, 1}}
 	for _, src := range sources {
 		t.Run(src.name, func(t *testing.T) {
 			t.Parallel()
 			yuv := decodePlanes(t, src.data, src.minW, src.minH)
 			var r resampler
 			var worst float64
-			n, over := 0, 0
-			for _, target := range targets {
-				for _, mode := range resizeModes {
-					for _, filter := range filterNames {
-						lo := layoutOrders[n%len(layoutOrders)]
-						n++
-						spec := imagenet(target[0], target[1])
-						spec.Resize, spec.Filter, spec.Layout, spec.ChannelOrder = mode, filter, lo[0], lo[1]
-						spec = spec.WithDefaults()
-						got := make([]float32, spec.TensorSize())
-						for i := range got {
-							got[i] = -1e9 // a value C or border fails to write shows
-						}
-						r.tensorPlanes(yuv, spec, got)
-						d := diffLevels(spec, got, planesReference(yuv, spec))
-						if values := spec.TensorSize(); d.max > 1+1e-3 || d.over > max(2, values/200) {
-							t.Errorf("%dx%d/%s/%s/%s/%s: max difference %.4f levels, %d of %d values off by more than half a level; want ≤ 1 and ≤ 0.5 %%",
-								target[0], target[1], mode, filter, lo[0], lo[1], d.max, d.over, values)
-						}
-						worst = max(worst, d.max)
-						over += d.over
-					}
+			over := 0
+			specSweep(func(name string, spec ImageSpec) {
+				got := make([]float32, spec.TensorSize())
+				for i := range got {
+					got[i] = -1e9 // a value C or border fails to write shows
 				}
-			}
+				r.tensorPlanes(yuv, spec, got)
+				d := diffLevels(spec, got, planesReference(yuv, spec))
+				if values := spec.TensorSize(); d.max > 1+1e-3 || d.over > max(2, values/200) {
+					t.Errorf("%s: max difference %.4f levels, %d of %d values off by more than half a level; want ≤ 1 and ≤ 0.5 %%",
+						name, d.max, d.over, values)
+				}
+				worst = max(worst, d.max)
+				over += d.over
+			})
 			t.Logf("planes %dx%d, chroma 1 per %dx%d: max difference %.5f levels, %d values a level off", yuv.w, yuv.h, yuv.hf, yuv.vf, worst, over)
 		})
 	}

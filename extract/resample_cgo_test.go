@@ -27,6 +27,24 @@ func cDiff(r, rc *resampler, img *image.NRGBA, spec ImageSpec) tensorDiff {
 	return diffLevels(spec, got, want)
 }
 
+// specSweep calls f with every target size (224×224, 225×127, 1×1) ×
+// resize mode × filter, the layout and channel order turning over from one
+// call to the next, defaults applied; name says which.
+func specSweep(f func(name string, spec ImageSpec)) {
+	n := 0
+	for _, target := range [][2]int{{224, 224}, {225, 127}, {1, 1}} {
+		for _, mode := range resizeModes {
+			for _, filter := range filterNames {
+				lo := layoutOrders[n%len(layoutOrders)]
+				n++
+				spec := imagenet(target[0], target[1])
+				spec.Resize, spec.Filter, spec.Layout, spec.ChannelOrder = mode, filter, lo[0], lo[1]
+				f(fmt.Sprintf("%dx%d/%s/%s/%s/%s", target[0], target[1], mode, filter, lo[0], lo[1]), spec.WithDefaults())
+			}
+		}
+	}
+}
+
 // TestCResamplerMatchesResampler: over every resize mode, filter,
 // layout and channel order, odd sizes, one-pixel images and sub-images,
 // the C resampler is within a level of resample.go, and identical where
@@ -56,35 +74,24 @@ func TestCResamplerMatchesResampler(t *testing.T) {
 		{"sub(11,13)-(320,250)", m.SubImage(image.Rect(11, 13, 320, 250)).(*image.NRGBA)},
 		{"sub(0,1)-(1,2)", m.SubImage(image.Rect(0, 1, 1, 2)).(*image.NRGBA)},
 	}
-	targets := [][2]int{{224, 224}, {225, 127}, {1, 1}}
 	for _, src := range sources {
 		t.Run(src.name, func(t *testing.T) {
 			t.Parallel()
 			var r, rc resampler
 			var worst tensorDiff
-			n := 0
-			for _, target := range targets {
-				for _, mode := range resizeModes {
-					for _, filter := range filterNames {
-						lo := layoutOrders[n%len(layoutOrders)]
-						n++
-						spec := imagenet(target[0], target[1])
-						spec.Resize, spec.Filter, spec.Layout, spec.ChannelOrder = mode, filter, lo[0], lo[1]
-						d := cDiff(&r, &rc, src.img, spec)
-						name := fmt.Sprintf("%dx%d/%s/%s/%s/%s", target[0], target[1], mode, filter, lo[0], lo[1])
-						switch {
-						case filter == FilterNearest && d.max != 0:
-							t.Errorf("%s: max difference %.3f levels, want identical", name, d.max)
-						case d.max > 1+1e-3:
-							t.Errorf("%s: max difference %.3f levels (mean %.5f), want ≤ 1", name, d.max, d.mean)
-						case d.mean > 0.05:
-							t.Errorf("%s: mean difference %.5f levels, want ≤ 0.05", name, d.mean)
-						}
-						worst.max, worst.mean = max(worst.max, d.max), max(worst.mean, d.mean)
-						worst.over += d.over
-					}
+			specSweep(func(name string, spec ImageSpec) {
+				d := cDiff(&r, &rc, src.img, spec)
+				switch {
+				case spec.Filter == FilterNearest && d.max != 0:
+					t.Errorf("%s: max difference %.3f levels, want identical", name, d.max)
+				case d.max > 1+1e-3:
+					t.Errorf("%s: max difference %.3f levels (mean %.5f), want ≤ 1", name, d.max, d.mean)
+				case d.mean > 0.05:
+					t.Errorf("%s: mean difference %.5f levels, want ≤ 0.05", name, d.mean)
 				}
-			}
+				worst.max, worst.mean = max(worst.max, d.max), max(worst.mean, d.mean)
+				worst.over += d.over
+			})
 			t.Logf("worst case: max %.3f, mean %.5f levels; %d values off by more than half a level", worst.max, worst.mean, worst.over)
 		})
 	}

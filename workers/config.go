@@ -13,6 +13,7 @@ import (
 
 	"github.com/itemvec/itemvec"
 	"github.com/itemvec/itemvec/extract"
+	"github.com/itemvec/itemvec/internal/sched"
 	"github.com/itemvec/itemvec/onnx"
 	"github.com/itemvec/itemvec/storage"
 )
@@ -29,8 +30,8 @@ const (
 	// CPUPolicyAuto, CPUPolicyBatch and CPUPolicyNormal are the values of
 	// Config.CPUPolicy.
 	CPUPolicyAuto   = "auto"
-	CPUPolicyBatch  = "batch"
-	CPUPolicyNormal = "normal"
+	CPUPolicyBatch  = string(sched.Batch)
+	CPUPolicyNormal = string(sched.Normal)
 	// DefaultShutdownTimeout is how long Shutdown waits for running tasks.
 	DefaultShutdownTimeout = 30 * time.Second
 	// DefaultItemParallelism bounds the items of one task in flight.

@@ -12,13 +12,16 @@ import (
 // policy as it was.
 const cpuPolicyUnchanged = "unchanged"
 
-// checkCPUPolicy refuses a Config.CPUPolicy that is none of the three.
+// checkCPUPolicy refuses a Config.CPUPolicy that is neither auto nor a
+// policy sched knows.
 func checkCPUPolicy(p string) error {
-	switch p {
-	case CPUPolicyAuto, CPUPolicyBatch, CPUPolicyNormal:
+	if p == CPUPolicyAuto {
 		return nil
 	}
-	return itemvec.Errorf(itemvec.KindConfig, "workers.New", "CPU policy %q: want %s, %s or %s", p, CPUPolicyAuto, CPUPolicyBatch, CPUPolicyNormal)
+	if _, err := sched.Parse(p); err != nil {
+		return itemvec.Errorf(itemvec.KindConfig, "workers.New", "%v, or %s", err, CPUPolicyAuto)
+	}
+	return nil
 }
 
 // applyCPUPolicy gives the process's threads the policy p names for a

@@ -99,8 +99,9 @@ with the ratio.`,
 			case df.mf.threads < 0:
 				b.Threads = fmt.Sprintf("ORT default, %d CPUs", runtime.NumCPU())
 			}
-			b.ImageSessions, _ = w.ImageSessions()
-			if n, th := w.ImageSessions(); n > 1 {
+			n, th := w.ImageSessions()
+			b.ImageSessions = n
+			if n > 1 {
 				b.Threads += fmt.Sprintf("; image model: %d sessions × %d", n, th)
 			}
 			// The limit is the models alone at their best on this machine:

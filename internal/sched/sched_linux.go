@@ -31,33 +31,23 @@ func Apply(p Policy) (changed int, err error) {
 		return 0, err
 	}
 	for pass := 0; pass < 8; pass++ {
-		tids, err := threads()
-		if err != nil {
-			return changed, err
-		}
 		n := 0
-		for _, tid := range tids {
-			attr, err := unix.SchedGetAttr(tid, 0)
-			if errors.Is(err, unix.ESRCH) {
-				continue // exited
-			}
-			if err != nil {
-				return changed, fmt.Errorf("sched: read the policy of thread %d: %w", tid, err)
-			}
+		err := eachThread(func(tid int, attr *unix.SchedAttr) error {
 			if attr.Policy == want {
-				continue
+				return nil
 			}
 			// Only the nice value carries over: a real-time priority or
 			// deadline parameters would be invalid for the new policy.
 			set := &unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: want, Nice: attr.Nice}
 			if err := unix.SchedSetAttr(tid, set, 0); err != nil && !errors.Is(err, unix.ESRCH) {
-				return changed, fmt.Errorf("sched: set thread %d to %s: %w", tid, p, err)
+				return fmt.Errorf("sched: set thread %d to %s: %w", tid, p, err)
 			}
 			n++
-		}
+			return nil
+		})
 		changed += n
-		if n == 0 {
-			return changed, nil
+		if err != nil || n == 0 {
+			return changed, err
 		}
 	}
 	return changed, fmt.Errorf("sched: threads kept appearing with another policy than %s", p)
@@ -67,19 +57,8 @@ func Apply(p Policy) (changed int, err error) {
 // a policy other than Normal and Batch counts under its Linux number
 // ("policy 1" for SCHED_FIFO).
 func Count() (map[Policy]int, error) {
-	tids, err := threads()
-	if err != nil {
-		return nil, err
-	}
 	out := make(map[Policy]int)
-	for _, tid := range tids {
-		attr, err := unix.SchedGetAttr(tid, 0)
-		if errors.Is(err, unix.ESRCH) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("sched: read the policy of thread %d: %w", tid, err)
-		}
+	err := eachThread(func(_ int, attr *unix.SchedAttr) error {
 		switch attr.Policy {
 		case unix.SCHED_NORMAL:
 			out[Normal]++
@@ -88,8 +67,34 @@ func Count() (map[Policy]int, error) {
 		default:
 			out[Policy(fmt.Sprintf("policy %d", attr.Policy))]++
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// eachThread calls f with every thread of the process and its scheduling
+// attributes, until f fails; a thread that exits meanwhile is skipped.
+func eachThread(f func(tid int, attr *unix.SchedAttr) error) error {
+	tids, err := threads()
+	if err != nil {
+		return err
+	}
+	for _, tid := range tids {
+		attr, err := unix.SchedGetAttr(tid, 0)
+		if errors.Is(err, unix.ESRCH) {
+			continue // exited
+		}
+		if err != nil {
+			return fmt.Errorf("sched: read the policy of thread %d: %w", tid, err)
+		}
+		if err := f(tid, attr); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // threads lists the ids of the process's threads.

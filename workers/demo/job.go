@@ -107,7 +107,7 @@ func runRefresh(ctx context.Context, w *workers.Worker, client *asynq.Client, in
 	if err != nil {
 		return nil, err
 	}
-	if err := waitDrained(ctx, insp, w.Config().Queue, func() bool { return w.Stats().Settled()-settled >= int64(sum.Items) }); err != nil {
+	if err := waitDrained(ctx, insp, w.Config().Queue, settledSince(w, settled, sum.Items)); err != nil {
 		return nil, err
 	}
 	return &RefreshRun{Items: sum.Items, Refreshed: int(w.Stats().Refresh.Items() - before),
@@ -164,7 +164,7 @@ func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
 	}
 	defer w.Shutdown(context.WithoutCancel(ctx))
 	insp := asynq.NewInspectorFromRedisClient(cfg.Redis)
-	if err := waitDrained(ctx, insp, w.Config().Queue, func() bool { return w.Stats().Settled()-settled >= int64(sum.Items) }); err != nil {
+	if err := waitDrained(ctx, insp, w.Config().Queue, settledSince(w, settled, sum.Items)); err != nil {
 		return nil, err
 	}
 	elapsed, cpu := time.Since(start), cputime.Process()-cpu
@@ -241,6 +241,12 @@ func upload(ctx context.Context, job Job) error {
 		}
 	}
 	return nil
+}
+
+// settledSince reports whether w has settled n items since its Settled
+// count was from: waitDrained's hint.
+func settledSince(w *workers.Worker, from int64, n int) func() bool {
+	return func() bool { return w.Stats().Settled()-from >= int64(n) }
 }
 
 // waitDrained polls the queue until nothing is pending, running, scheduled

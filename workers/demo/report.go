@@ -24,8 +24,8 @@ type Report struct {
 	Vectors   map[string]*storage.ItemVector
 	Titles    map[string]string
 	Dim       int
-	Elapsed   time.Duration  // enqueue to drained
-	CPU       time.Duration  // process CPU time (all threads) from enqueue to drained
+	Elapsed   time.Duration  // the worker's Start, on a queue holding the whole job, to drained
+	CPU       time.Duration  // process CPU time (all threads) in the same span
 	ServerCPU *time.Duration // CPU time of servers outside the process (Job.ServerCPU) in the same span; nil: not measured
 	Archived  []*asynq.TaskInfo
 	Stats     *workers.Stats
@@ -83,7 +83,7 @@ func (r *Report) Print(w io.Writer, queries int) {
 		fmt.Fprintf(w, "    - %-20s %-22s %s\n", f.ID, f.Kind, f.Reason)
 	}
 	fmt.Fprintf(w, "  archived tasks : %d\n", len(r.Archived))
-	fmt.Fprintf(w, "  throughput     : %.1f items/s (%d items in %s, enqueue to drained)\n",
+	fmt.Fprintf(w, "  throughput     : %.1f items/s (%d items in %s, worker start to drained, the job enqueued first)\n",
 		r.ItemsPerSecond(), r.Published, r.Elapsed.Round(1e6))
 	fmt.Fprintf(w, "  vector dim     : %d\n", r.Dim)
 	counts := map[string]int{}
