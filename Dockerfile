@@ -31,11 +31,13 @@ FROM nvidia/cuda:13.0.0-cudnn-runtime-ubuntu24.04 AS gpu
 # libturbojpeg: Ubuntu's name for the TurboJPEG library (libturbojpeg.so.0) the decoder links.
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates locales libturbojpeg \
     && locale-gen en_US.UTF-8 && rm -rf /var/lib/apt/lists/*
-ENV LANG=en_US.UTF-8 ITEMVEC_DEPS=/opt/itemvec/deps ITEMVEC_DEVICE=cuda
+# The device is the default command's flag, not an image-wide ITEMVEC_DEVICE:
+# that variable would also reach `itemvec recommend --device` (a shopper's device).
+ENV LANG=en_US.UTF-8 ITEMVEC_DEPS=/opt/itemvec/deps
 COPY --from=build-gpu /src/bin/itemvec-worker /usr/local/bin/itemvec
 COPY --from=build-gpu /src/.deps/ort /opt/itemvec/deps/ort
 COPY --from=build-gpu /src/.deps/models /opt/itemvec/deps/models
 ENTRYPOINT ["itemvec"]
-CMD ["worker"]
+CMD ["worker", "--device", "cuda"]
 
 FROM cpu

@@ -97,7 +97,8 @@ type Config struct {
 	// worker anyway (a queue shared by hand) is moved to its space's queue,
 	// never embedded into the wrong space.
 	Queue string
-	// Concurrency is the number of tasks processed at once (default 4).
+	// Concurrency is the number of tasks processed at once (default 8,
+	// DefaultConcurrency).
 	// Items of one task are embedded concurrently as well, so the
 	// micro-batchers see up to Concurrency × task size inputs.
 	Concurrency int

@@ -5,10 +5,10 @@
 // environment variable ITEMVEC_<FLAG> (upper case, dashes as underscores).
 //
 // Built with -tags worker (make build-worker, the container image), the
-// binary holds only what a deployment runs (worker, enqueue, embed, vectors,
-// tokenize): the demo (run, bench) with its in-process Redis and S3, and the
-// setup-time model converters (models, catalog) are left out, with their
-// dependencies.
+// binary holds only what a deployment runs (worker, enqueue, the inspection
+// and maintenance commands, neighbors, users, recommend): the demo (run,
+// bench) with its in-process Redis and S3, and the setup-time model
+// converters (models, catalog) are left out, with their dependencies.
 package main
 
 import (
