@@ -133,10 +133,12 @@ func TestJPEGOrientationMalformed(t *testing.T) {
 
 	// A decodable JPEG with broken EXIF still decodes, as stored.
 	for _, name := range []string{"ifd offset past end", "entry count past end", "orientation 9"} {
+		found := 0
 		for _, tt := range tests {
 			if tt.name != name {
 				continue
 			}
+			found++
 			img, err := DecodeImage(tt.data, Limits{})
 			if err != nil {
 				t.Fatalf("%s: DecodeImage: %v", name, err)
@@ -144,6 +146,9 @@ func TestJPEGOrientationMalformed(t *testing.T) {
 			if got := img.Bounds().Size(); got != image.Pt(64, 32) {
 				t.Errorf("%s: size = %v, want the stored 64×32", name, got)
 			}
+		}
+		if found != 1 {
+			t.Errorf("%d cases named %q, want 1: the table changed", found, name)
 		}
 	}
 }

@@ -36,9 +36,14 @@ func wantRow(v int64, length int) []float32 { return []float32{float32(v), float
 
 // echo computes the fake model's rows for a batch.
 func echo(ins [][]int64) [][]float32 {
+	// Rows cut from one buffer, as a session's output tensor gives them:
+	// each row's capacity runs on into the next one's.
+	flat := make([]float32, 0, len(ins)*testDim)
 	out := make([][]float32, len(ins))
 	for i, in := range ins {
-		out[i] = wantRow(in[0], len(in))
+		at := len(flat)
+		flat = append(flat, wantRow(in[0], len(in))...)
+		out[i] = flat[at:len(flat)]
 	}
 	return out
 }
@@ -278,6 +283,7 @@ func TestBatcherRowsGoToTheirCallers(t *testing.T) {
 					t.Fatal(err)
 				}
 				var wg sync.WaitGroup
+				rows := make([][]float32, tt.callers)
 				for i := range tt.callers {
 					wg.Go(func() {
 						length := 1 + i%testMaxLen
@@ -289,11 +295,21 @@ func TestBatcherRowsGoToTheirCallers(t *testing.T) {
 						if want := wantRow(int64(i), length); !slices.Equal(row, want) {
 							t.Errorf("input %d: got row %v, want %v", i, row, want)
 						}
-						// A caller appending to its row must not touch another's.
-						_ = append(row, -1)
+						rows[i] = row
 					})
 				}
 				wg.Wait()
+				// A caller appending to its row must not touch another's:
+				// rows cut from one batch output with spare capacity would
+				// overwrite their neighbours' first values.
+				for _, row := range rows {
+					_ = append(row, -1)
+				}
+				for i, row := range rows {
+					if want := wantRow(int64(i), 1+i%testMaxLen); row != nil && !slices.Equal(row, want) {
+						t.Errorf("input %d: row %v after the other callers appended to theirs, want %v", i, row, want)
+					}
+				}
 				b.Close()
 				checkBatches(t, r.batches, tt.maxBatch, tt.callers, b.Stats())
 			})
@@ -630,10 +646,10 @@ func TestBatcherCallerGivesUpDuringRun(t *testing.T) {
 		stays := submitAsync(t.Context(), b, input(2, 3))
 		c := <-r.calls
 		cancel()
-		select {
+		select { // a Submit that returned early would do so at once
 		case res := <-gone:
 			t.Fatalf("Submit returned (%v) while RunBatch still had its input", res.err)
-		default:
+		case <-time.After(50 * time.Millisecond):
 		}
 		if err := c.ctx.Err(); err != nil {
 			t.Fatalf("batch context ended (%v) though one caller still waits", err)
@@ -808,10 +824,10 @@ func TestBatcherClose(t *testing.T) {
 				b.Close()
 				close(closed)
 			}()
-			select {
+			select { // a Close that returned early would do so at once
 			case <-closed:
 				t.Fatal("Close returned while a batch was running")
-			default:
+			case <-time.After(50 * time.Millisecond):
 			}
 			c.echo()
 			<-closed

@@ -40,8 +40,11 @@ func TestHTTP_MetricsAndReadiness(t *testing.T) {
 		parts.image = b
 	})
 	ctx := t.Context()
-	if got := get(t, "http://127.0.0.1:1/healthz"); got.err == nil {
-		t.Fatal("nothing should listen before Start")
+	if addr := f.w.HTTPAddr(); addr != "" {
+		t.Fatalf("HTTPAddr before Start = %q; nothing should listen yet", addr)
+	}
+	if err := f.w.Ready(ctx); err == nil {
+		t.Fatal("Ready before Start = nil, want not started")
 	}
 	if err := f.w.Start(ctx); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -233,9 +234,17 @@ func TestProcessPublishesGoodItemsAndRecordsBadOnes(t *testing.T) {
 	for _, fl := range fails {
 		byID[fl.ID] = fl
 	}
+	if len(res.Failed) != len(want) {
+		t.Errorf("%d items failed, want %d: %v", len(res.Failed), len(want), res.Failed)
+	}
 	for id, kind := range want {
 		if id == "" {
-			continue // an item without id cannot be stored under its id
+			// An item without id cannot be stored under its id: it is
+			// in the result (and the log) as a validation failure.
+			if !slices.ContainsFunc(res.Failed, func(e *ItemError) bool { return e.ItemID == "" && e.Stage == StageValidate }) {
+				t.Errorf("the item without id is not among the failed items as a validation failure: %v", res.Failed)
+			}
+			continue
 		}
 		fl, ok := byID[id]
 		if !ok {
@@ -271,8 +280,8 @@ func TestProcessRetryableErrorRetriesThenGivesUp(t *testing.T) {
 	if !sameSet(res.Published, []string{"ok"}) || len(res.Retry) != 1 {
 		t.Fatalf("first attempt: published %v, retry %d", res.Published, len(res.Retry))
 	}
-	if fails, _ := f.store.Failures(ctx, f.w.Space(), 10); len(fails) != 0 {
-		t.Errorf("a retryable failure was recorded before the last attempt: %+v", fails)
+	if fails, err := f.store.Failures(ctx, f.w.Space(), 10); err != nil || len(fails) != 0 {
+		t.Errorf("a retryable failure was recorded before the last attempt: %+v (%v)", fails, err)
 	}
 
 	// A retry skips the item published by the first attempt.
@@ -290,7 +299,10 @@ func TestProcessRetryableErrorRetriesThenGivesUp(t *testing.T) {
 	if !errors.As(err, &re) || !re.Final || len(re.Items) != 1 {
 		t.Fatalf("last attempt: err = %v, want a final *RetryError naming the item", err)
 	}
-	fails, _ := f.store.Failures(ctx, f.w.Space(), 10)
+	fails, err := f.store.Failures(ctx, f.w.Space(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(fails) != 1 || fails[0].ID != "flaky" || fails[0].Kind != "fetch_unavailable" ||
 		!strings.Contains(fails[0].Reason, "gave up after 3 attempts") {
 		t.Fatalf("last attempt recorded %+v", fails)
@@ -302,8 +314,8 @@ func TestProcessRetryableErrorRetriesThenGivesUp(t *testing.T) {
 	if _, err := f.w.pipe.Process(ctx, items, Attempt{Task: "t3", MaxRetry: 2}); err != nil {
 		t.Fatal(err)
 	}
-	if fails, _ := f.store.Failures(ctx, f.w.Space(), 10); len(fails) != 0 {
-		t.Errorf("failure record survived a successful publish: %+v", fails)
+	if fails, err := f.store.Failures(ctx, f.w.Space(), 10); err != nil || len(fails) != 0 {
+		t.Errorf("failure record survived a successful publish: %+v (%v)", fails, err)
 	}
 }
 
