@@ -77,11 +77,18 @@ func TestSpacesAsObjects(t *testing.T) {
 	publish(f32, "old", 4)
 	publish(f16, "new", 2)
 	for _, s := range []string{"old", "new"} {
-		if fields, _ := rdb.HKeys(ctx, storage.ItemKey(s, "sku-0")).Result(); strings.Contains(strings.Join(fields, ","), "vec:") {
+		fields, err := rdb.HKeys(ctx, storage.ItemKey(s, "sku-0")).Result()
+		if err != nil {
+			t.Fatalf("space %s: HKEYS of sku-0: %v, want no error", s, err)
+		}
+		if strings.Contains(strings.Join(fields, ","), "vec:") {
 			t.Errorf("space %s: block copies written without BlockCopies: %v", s, fields)
 		}
 	}
-	raw, _ := rdb.HGet(ctx, storage.ItemKey("new", "sku-0"), "vec").Bytes()
+	raw, err := rdb.HGet(ctx, storage.ItemKey("new", "sku-0"), "vec").Bytes()
+	if err != nil {
+		t.Fatalf("HGET vec of new/sku-0: %v, want the float16 vector", err)
+	}
 	if len(raw) != 10 {
 		t.Errorf("float16 vec is %d bytes, want 10", len(raw))
 	}
@@ -187,10 +194,14 @@ func TestDropSpace(t *testing.T) {
 	if n != 300+1+1+1+1 || rounds < 300/64 {
 		t.Errorf("deleted %d keys in %d rounds", n, rounds)
 	}
-	if left, _ := rdb.Keys(ctx, "itemvec:gone:*").Result(); len(left) != 0 {
-		t.Errorf("left behind: %v", left)
+	if left, err := rdb.Keys(ctx, "itemvec:gone:*").Result(); err != nil {
+		t.Errorf("KEYS itemvec:gone:*: %v, want no error", err)
+	} else if len(left) != 0 {
+		t.Errorf("left behind: %v, want no keys", left)
 	}
-	if kept, _ := rdb.ZCard(ctx, storage.IndexKey("kept")).Result(); kept != 300 {
-		t.Errorf("the other space lost items: %d left", kept)
+	if kept, err := rdb.ZCard(ctx, storage.IndexKey("kept")).Result(); err != nil {
+		t.Errorf("ZCARD of the index of kept: %v, want no error", err)
+	} else if kept != 300 {
+		t.Errorf("the other space lost items: %d left, want 300", kept)
 	}
 }

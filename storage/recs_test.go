@@ -98,12 +98,17 @@ func testNeighbors(t *testing.T, rdb redis.UniversalClient) {
 	if err := s.PublishNeighbors(ctx, "nb", []storage.NeighborList{{ID: "a", Neighbors: []storage.Neighbor{{ID: "e", Score: 0.1}}}, {ID: "b"}}); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = s.Neighbors(ctx, "nb", 0, "a", "b")
+	got, err = s.Neighbors(ctx, "nb", 0, "a", "b")
+	if err != nil {
+		t.Fatalf("Neighbors after replacing: %v, want no error", err)
+	}
 	if fmt.Sprint(got) != fmt.Sprint([][]storage.Neighbor{{{ID: "e", Score: 0.1}}, nil}) {
 		t.Errorf("after replacing: %v", got)
 	}
-	if n, _ := rdb.Exists(ctx, storage.SimilarKey("nb", "b")).Result(); n != 0 {
-		t.Errorf("an empty list left key %s", storage.SimilarKey("nb", "b"))
+	if n, err := rdb.Exists(ctx, storage.SimilarKey("nb", "b")).Result(); err != nil {
+		t.Errorf("EXISTS %s: %v, want no error", storage.SimilarKey("nb", "b"), err)
+	} else if n != 0 {
+		t.Errorf("an empty list left key %s, want it deleted", storage.SimilarKey("nb", "b"))
 	}
 	if st, err := s.NeighborsState(ctx, "nb"); st != nil || err != nil {
 		t.Errorf("state before any save: %+v, %v", st, err)
@@ -139,17 +144,24 @@ func testUpdatesAfter(t *testing.T, rdb redis.UniversalClient) {
 	if err != nil || trimmed || len(rest) != 3 || rest[0].ID != "i2" {
 		t.Errorf("after the second: %+v, trimmed %v, %v", rest, trimmed, err)
 	}
-	last, _ := s.LastUpdate(ctx, "up")
+	last, err := s.LastUpdate(ctx, "up")
+	if err != nil {
+		t.Fatalf("LastUpdate: %v, want no error", err)
+	}
 	if last != all[4].StreamID {
 		t.Errorf("LastUpdate %q, want %q", last, all[4].StreamID)
 	}
 	if err := rdb.XTrimMaxLen(ctx, storage.StreamKey("up"), 2).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if _, trimmed, _ := s.UpdatesAfter(ctx, "up", all[0].StreamID, 100); !trimmed {
+	if _, trimmed, err := s.UpdatesAfter(ctx, "up", all[0].StreamID, 100); err != nil {
+		t.Errorf("reading after a trimmed entry: %v, want no error", err)
+	} else if !trimmed {
 		t.Error("reading after a trimmed entry did not report trimming")
 	}
-	if _, trimmed, _ := s.UpdatesAfter(ctx, "up", all[3].StreamID, 100); trimmed {
+	if _, trimmed, err := s.UpdatesAfter(ctx, "up", all[3].StreamID, 100); err != nil {
+		t.Errorf("reading after a kept entry: %v, want no error", err)
+	} else if trimmed {
 		t.Error("reading after a kept entry reported trimming")
 	}
 }

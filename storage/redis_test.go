@@ -273,8 +273,10 @@ func testPublishClearsFailure(t *testing.T, rdb redis.UniversalClient) {
 	if len(got) != 1 || got[0].ID != "b" {
 		t.Errorf("Failures = %+v, want only b", got)
 	}
-	if n, _ := rdb.Exists(ctx, storage.FailedKey("v1", "a")).Result(); n != 0 {
-		t.Error("failure hash of a survived its publish")
+	if n, err := rdb.Exists(ctx, storage.FailedKey("v1", "a")).Result(); err != nil {
+		t.Errorf("EXISTS %s: %v, want no error", storage.FailedKey("v1", "a"), err)
+	} else if n != 0 {
+		t.Error("failure hash of a survived its publish, want it deleted")
 	}
 	if err := rdb.ZScore(ctx, "itemvec:v1:failed", "a").Err(); !errors.Is(err, redis.Nil) {
 		t.Errorf("ZSCORE itemvec:v1:failed a: %v, want redis.Nil", err)

@@ -198,7 +198,10 @@ func TestDropSpaceInSmallBatches(t *testing.T) {
 	if err := s.SetCurrent(ctx, "kept"); err != nil {
 		t.Fatal(err)
 	}
-	before, _ := rdb.Keys(ctx, "itemvec:kept:*").Result()
+	before, err := rdb.Keys(ctx, "itemvec:kept:*").Result()
+	if err != nil || len(before) == 0 {
+		t.Fatalf("keys of kept before the drop: %v, %v; want the filled space's keys", before, err)
+	}
 
 	for _, dry := range []bool{false, true} {
 		if _, err := s.DropSpace(ctx, "kept", storage.DropOptions{DryRun: dry}); itemvec.KindOf(err) != itemvec.KindConfig {
@@ -215,15 +218,20 @@ func TestDropSpaceInSmallBatches(t *testing.T) {
 	if would != want {
 		t.Errorf("dry run counts %d keys, want %d", would, want)
 	}
-	if n, _ := rdb.Exists(ctx, storage.MetaKey("gone"), storage.IndexKey("gone")).Result(); n != 2 {
-		t.Fatalf("the dry run deleted keys")
+	if n, err := rdb.Exists(ctx, storage.MetaKey("gone"), storage.IndexKey("gone")).Result(); err != nil {
+		t.Fatalf("EXISTS after the dry run: %v, want no error", err)
+	} else if n != 2 {
+		t.Fatalf("the dry run deleted keys: %d of the meta and the index left, want 2", n)
 	}
 
 	var progress []int64
 	var metaThere []bool
 	n, err := s.DropSpace(ctx, "gone", storage.DropOptions{Batch: 3, Progress: func(d int64) {
 		progress = append(progress, d)
-		e, _ := rdb.Exists(ctx, storage.MetaKey("gone")).Result()
+		e, err := rdb.Exists(ctx, storage.MetaKey("gone")).Result()
+		if err != nil {
+			t.Errorf("progress %d: EXISTS of the meta: %v, want no error", d, err)
+		}
 		metaThere = append(metaThere, e == 1)
 	}})
 	if err != nil {
@@ -242,10 +250,15 @@ func TestDropSpaceInSmallBatches(t *testing.T) {
 			t.Errorf("round %d of %d: meta present %v", i+1, len(metaThere), there)
 		}
 	}
-	if left, _ := rdb.Keys(ctx, "itemvec:gone:*").Result(); len(left) != 0 {
-		t.Errorf("left behind: %v", left)
+	if left, err := rdb.Keys(ctx, "itemvec:gone:*").Result(); err != nil {
+		t.Errorf("KEYS itemvec:gone:*: %v, want no error", err)
+	} else if len(left) != 0 {
+		t.Errorf("left behind: %v, want no keys", left)
 	}
-	after, _ := rdb.Keys(ctx, "itemvec:kept:*").Result()
+	after, err := rdb.Keys(ctx, "itemvec:kept:*").Result()
+	if err != nil {
+		t.Fatalf("keys of kept after the drop: %v, want no error", err)
+	}
 	slices.Sort(before)
 	slices.Sort(after)
 	if !slices.Equal(before, after) {

@@ -216,11 +216,15 @@ func TestRetryThenArchive(t *testing.T) {
 		if err := waitDrained(ctx, insp, f.w.Config().Queue); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := store.Get(ctx, f.w.Space(), "flaky"); got[0] == nil {
+		if got, err := store.Get(ctx, f.w.Space(), "flaky"); err != nil {
+			t.Errorf("reading the failed item after the re-run: %v, want no error", err)
+		} else if got[0] == nil {
 			t.Error("the failed item was not published by the re-run")
 		}
-		if fails, _ := store.Failures(ctx, f.w.Space(), 10); len(fails) != 0 {
-			t.Errorf("failure records left after the re-run: %+v", fails)
+		if fails, err := store.Failures(ctx, f.w.Space(), 10); err != nil {
+			t.Errorf("reading the failure records after the re-run: %v, want no error", err)
+		} else if len(fails) != 0 {
+			t.Errorf("failure records left after the re-run: %+v, want none", fails)
 		}
 		if n := f.objects.gets["s3://b/red.jpg"]; n != 1 {
 			t.Errorf("the published batch-mate was fetched %d times; the re-run must skip it", n)

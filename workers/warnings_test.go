@@ -46,10 +46,16 @@ func TestUnknownDeviceIsAWarning(t *testing.T) {
 	if _, err := f.w.pipe.Process(ctx, []Item{it}, Attempt{Task: "t2"}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := f.store.Get(ctx, f.w.Space(), "app-only"); len(got[0].Warnings) != 0 {
+	got, err = f.store.Get(ctx, f.w.Space(), "app-only")
+	if err != nil || got[0] == nil {
+		t.Fatalf("reading app-only after a clean publish: %v, %v; want the item", got, err)
+	}
+	if len(got[0].Warnings) != 0 {
 		t.Errorf("warning kept after a clean publish: %q", got[0].Warnings)
 	}
-	if n, _ := f.w.Config().Redis.ZCard(ctx, storage.WarningsKey(f.w.Space())).Result(); n != 0 {
-		t.Errorf("warnings index holds %d after a clean publish", n)
+	if n, err := f.w.Config().Redis.ZCard(ctx, storage.WarningsKey(f.w.Space())).Result(); err != nil {
+		t.Errorf("ZCARD of the warnings index after a clean publish: %v, want no error", err)
+	} else if n != 0 {
+		t.Errorf("warnings index holds %d after a clean publish, want 0", n)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,11 +29,21 @@ func TestEnqueueTargetsASpace(t *testing.T) {
 		t.Fatal(err)
 	}
 	insp := asynq.NewInspectorFromRedisClient(rdb)
+	// pending is the number of pending tasks of the queue of space, 0 while
+	// nothing was ever enqueued there (asynq does not know the queue yet).
 	pending := func(space string) int {
 		t.Helper()
-		info, err := insp.GetQueueInfo(workers.QueueFor(space))
+		queue := workers.QueueFor(space)
+		queues, err := insp.Queues()
 		if err != nil {
+			t.Fatalf("listing the queues: %v, want no error", err)
+		}
+		if !slices.Contains(queues, queue) {
 			return 0
+		}
+		info, err := insp.GetQueueInfo(queue)
+		if err != nil {
+			t.Fatalf("GetQueueInfo(%q): %v, want no error for a known queue", queue, err)
 		}
 		return info.Pending
 	}

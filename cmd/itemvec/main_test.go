@@ -80,8 +80,11 @@ func TestEnqueueFromEnvironment(t *testing.T) {
 		t.Fatalf("queue: %+v, %v; want 2 pending tasks", info, err)
 	}
 
-	// The same manifest again adds no work.
-	out, _, _ = run(t, "enqueue", "--batch", "2")
+	// The same manifest again adds no work; its invalid line still exits 2.
+	out, stderr, err = run(t, "enqueue", "--batch", "2")
+	if code := exitCode(err); code != 2 {
+		t.Fatalf("re-enqueue: exit %d (%v), want 2 for the invalid line; stderr: %s", code, err, stderr)
+	}
 	if !strings.Contains(out, "tasks enqueued: 0 (re-run of archived: 0), already enqueued: 2") {
 		t.Errorf("re-enqueue: %q", out)
 	}

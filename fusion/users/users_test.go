@@ -199,11 +199,15 @@ func TestProfileEqualsReference(t *testing.T) {
 	// profile (as a build reads it back from Redis).
 	p := &users.Profile{User: "u"}
 	for _, e := range events[:20] {
-		_ = spec.Add(p, e, items[e.Item])
+		if err := spec.Add(p, e, items[e.Item]); err != nil {
+			t.Fatalf("incremental, first half: Add(%+v): %v, want no error", e, err)
+		}
 	}
 	later := &users.Profile{User: p.User, Sum: slices.Clone(p.Sum), Ref: p.Ref, Events: p.Events, Devices: p.Devices, Excluded: p.Excluded, Last: p.Last}
 	for _, e := range events[20:] {
-		_ = spec.Add(later, e, items[e.Item])
+		if err := spec.Add(later, e, items[e.Item]); err != nil {
+			t.Fatalf("incremental, second half: Add(%+v): %v, want no error", e, err)
+		}
 	}
 	check("incremental", later)
 	ordered := map[string]bool{}
