@@ -244,7 +244,7 @@ func compareCase(t *testing.T, r *resampler, img image.Image, base ImageSpec, lo
 		got := make([]float32, spec.TensorSize())
 		r.tensor(img, spec, got)
 		d := diffLevels(spec, got, want)
-		if d.max > 1+1e-3 {
+		if !(d.max <= 1+1e-3) {
 			t.Errorf("%s/%s/%s: max difference %.3f levels (mean %.4f, %d values over half a level), want ≤ 1",
 				name, lo[0], lo[1], d.max, d.mean, d.over)
 		}
@@ -359,7 +359,7 @@ func TestResamplerTranslucent(t *testing.T) {
 				var r resampler
 				r.tensor(c.img, spec, got)
 				d := diffLevels(spec, got, oldTensor(c.flat, spec))
-				if d.max > 1+1e-3 {
+				if !(d.max <= 1+1e-3) {
 					t.Errorf("%s/%s/%s: max difference %.3f levels from the composited image's old path, want ≤ 1",
 						c.name, mode, filter, d.max)
 				}

@@ -90,7 +90,7 @@ func TestFuseUnitNorm(t *testing.T) {
 			if len(v.Values) != s.Dim() {
 				t.Errorf("len(Values) = %d, want Dim %d", len(v.Values), s.Dim())
 			}
-			if n := norm(v.Values); math.Abs(n-1) > tol {
+			if n := norm(v.Values); !(math.Abs(n-1) <= tol) {
 				t.Errorf("‖Values‖ = %.9f, want 1", n)
 			}
 		})
@@ -128,7 +128,7 @@ func TestFuseBlockNormsFollowWeights(t *testing.T) {
 			for name, w := range want {
 				br := blockRange(t, s, name)
 				block := v.Values[br.Offset : br.Offset+br.Dim]
-				if got := norm(block); math.Abs(got/w-1) > tol {
+				if got := norm(block); !(math.Abs(got/w-1) <= tol) {
 					t.Errorf("‖%s‖ = %.12f, want w/sqrt(Σw²) = %.12f", name, got, w)
 				}
 				if !slices.Equal(v.Blocks[name], block) {
@@ -189,14 +189,14 @@ func TestFuseMissingModality(t *testing.T) {
 					t.Errorf("Blocks lacks present block %q", br.Name)
 				}
 				want := weightOf(s, br.Name) / math.Sqrt(sumW2)
-				if got := norm(block); math.Abs(got-want) > tol {
+				if got := norm(block); !(math.Abs(got-want) <= tol) {
 					t.Errorf("‖%s‖ = %.9f, want %.9f", br.Name, got, want)
 				}
-				if c := fusion.Cosine(block, inputs[br.Name]); math.Abs(c-1) > tol {
+				if c := fusion.Cosine(block, inputs[br.Name]); !(math.Abs(c-1) <= tol) {
 					t.Errorf("cos(%s block, input) = %.9f, want 1: the block must keep its input's direction", br.Name, c)
 				}
 			}
-			if n := norm(v.Values); math.Abs(n-1) > tol {
+			if n := norm(v.Values); !(math.Abs(n-1) <= tol) {
 				t.Errorf("‖Values‖ = %.9f, want 1", n)
 			}
 		})
@@ -234,7 +234,7 @@ func TestFuseCosineIsWeightedBlockCosine(t *testing.T) {
 	wi, wt, wb := s.Blocks.Image.Weight, s.Blocks.Text.Weight, s.Blocks.Behavior.Weight
 	want := (wi*wi*fusion.Cosine(a.Image, b.Image) + wt*wt*fusion.Cosine(a.Text, b.Text) + wb*wb*fusion.Cosine(ba, bb)) /
 		(wi*wi + wt*wt + wb*wb)
-	if got := fusion.Cosine(fa.Values, fb.Values); math.Abs(got-want) > tol {
+	if got := fusion.Cosine(fa.Values, fb.Values); !(math.Abs(got-want) <= tol) {
 		t.Errorf("cos(fused) = %.9f, want Σw²cos_b/Σw² = %.9f", got, want)
 	}
 }
@@ -342,7 +342,7 @@ func TestCosine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := fusion.Cosine(tt.a, tt.b); math.Abs(got-tt.want) > 1e-12 {
+			if got := fusion.Cosine(tt.a, tt.b); !(math.Abs(got-tt.want) <= 1e-12) {
 				t.Errorf("Cosine(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.want)
 			}
 		})
@@ -422,11 +422,14 @@ func sameVector(t *testing.T, got, want *fusion.Vector) {
 	}
 	worst, at := 0.0, 0
 	for i := range want.Values {
-		if d := math.Abs(float64(got.Values[i]) - float64(want.Values[i])); d > worst {
+		if d := math.Abs(float64(got.Values[i]) - float64(want.Values[i])); d > worst || math.IsNaN(d) {
 			worst, at = d, i
+			if math.IsNaN(d) {
+				break
+			}
 		}
 	}
-	if worst > 1e-6 {
+	if !(worst <= 1e-6) {
 		t.Errorf("Values[%d] = %v, want %v (off by %.3g, > 1e-6)", at, got.Values[at], want.Values[at], worst)
 	}
 	if !slices.Equal(got.Modalities, want.Modalities) {
@@ -504,7 +507,7 @@ func TestRefuseEqualsFuse(t *testing.T) {
 				t.Fatalf("Refuse: %v", err)
 			}
 			sameVector(t, got, want)
-			if n := norm(got.Values); math.Abs(n-1) > tol {
+			if n := norm(got.Values); !(math.Abs(n-1) <= tol) {
 				t.Errorf("‖Values‖ = %.9f, want 1", n)
 			}
 			// A stored vector at another scale (e.g. read back at lower

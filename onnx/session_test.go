@@ -188,8 +188,12 @@ func TestSessionConcurrentRun(t *testing.T) {
 					return
 				}
 				want := standInOutput(standInK, input, batch)
+				if len(got) != len(want) {
+					t.Errorf("goroutine %d run %d: got %d floats, want %d", g, i, len(got), len(want))
+					return
+				}
 				for j := range got {
-					if math.Abs(float64(got[j]-want[j])) > 1e-4 {
+					if d := math.Abs(float64(got[j] - want[j])); !(d <= 1e-4) {
 						t.Errorf("goroutine %d run %d value %d: got %v, want %v", g, i, j, got[j], want[j])
 						return
 					}
@@ -344,8 +348,12 @@ func TestBatcherWithSession(t *testing.T) {
 				return
 			}
 			want := standInOutput(standInK, in, 1)
+			if len(got) != len(want) {
+				t.Errorf("item %d: got %d floats %v, want %d %v", i, len(got), got, len(want), want)
+				return
+			}
 			for j := range got {
-				if math.Abs(float64(got[j]-want[j])) > 1e-4 || len(got) != len(want) {
+				if d := math.Abs(float64(got[j] - want[j])); !(d <= 1e-4) {
 					t.Errorf("item %d: got %v, want %v", i, got, want)
 					return
 				}

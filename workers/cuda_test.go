@@ -75,8 +75,8 @@ func TestWorkerCUDA(t *testing.T) {
 		minCos = math.Min(minCos, cosine(a.Vector.Vector, b.Vector.Vector))
 	}
 	t.Logf("CUDA vs CPU over %d catalog images: min cosine %.6f", len(names), minCos)
-	if minCos < 0.999 {
-		t.Fatalf("CUDA and CPU vectors differ: min cosine %.6f < 0.999", minCos)
+	if !(minCos >= 0.999) {
+		t.Fatalf("CUDA and CPU vectors differ: min cosine %.6f, want ≥ 0.999", minCos)
 	}
 }
 

@@ -142,7 +142,7 @@ func TestCountersOnlyRefresh(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := maxAbsDiff(got.Vector, full.Vector.Vector); d > 1e-6 {
+			if d := maxAbsDiff(got.Vector, full.Vector.Vector); !(d <= 1e-6) {
 				t.Errorf("stored vector differs from a full embed by %g", d)
 			}
 		})
@@ -160,6 +160,8 @@ func (f *fakeObjects) total() int {
 	return n
 }
 
+// maxAbsDiff is max |a[i] - b[i]|: +Inf when the lengths differ, NaN when
+// a difference is NaN.
 func maxAbsDiff(a, b []float32) float64 {
 	if len(a) != len(b) {
 		return math.Inf(1)

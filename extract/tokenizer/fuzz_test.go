@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/itemvec/itemvec"
+	"github.com/itemvec/itemvec/internal/testdeps"
 )
 
 // FuzzEncode feeds arbitrary bytes to every tokenizer with a golden: it
@@ -50,25 +51,35 @@ func FuzzEncode(f *testing.F) {
 	})
 }
 
-// fuzzTokenizers loads the tokenizers of the goldens that are available.
+// fuzzTokenizers loads the tokenizers of the goldens. A deps tokenizer
+// that is not installed is left out, or fails the test when
+// ITEMVEC_REQUIRE_DEPS=1.
 func fuzzTokenizers(tb testing.TB) map[string]*Tokenizer {
 	files, err := filepath.Glob("testdata/golden/*.golden.jsonl.gz")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out := map[string]*Tokenizer{}
+	out, missing := map[string]*Tokenizer{}, map[string]bool{}
 	for _, f := range files {
 		h := readGoldenHeader(tb, f)
-		if _, seen := out[h.Source]; seen {
+		if _, seen := out[h.Source]; seen || missing[h.Source] {
 			continue
 		}
 		path, ok := sourcePath(tb, h.Source)
+		if path == "" {
+			tb.Fatalf("%s: bad source %q: want deps: or repo:", f, h.Source)
+		}
 		if !ok {
+			if testdeps.Required() {
+				testdeps.Missing(tb, "%s: %s is missing: run make setup-test", h.Source, path)
+			}
+			tb.Logf("%s: %s is missing, not fuzzed: run make setup-test", h.Source, path)
+			missing[h.Source] = true
 			continue
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
-			continue
+			tb.Fatalf("%s: %v", h.Source, err)
 		}
 		opts, err := h.Options.tokenizerOptions()
 		if err != nil {
@@ -81,7 +92,7 @@ func fuzzTokenizers(tb testing.TB) map[string]*Tokenizer {
 		out[h.Source] = tk
 	}
 	if len(out) == 0 {
-		tb.Skip("no tokenizer files; run make setup-test")
+		testdeps.Missing(tb, "no tokenizer files for the %d goldens: run make setup-test", len(files))
 	}
 	return out
 }

@@ -112,6 +112,9 @@ func TestTruncationAndPadding(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if len(encs) != len(tt.texts) {
+				t.Fatalf("EncodeBatch gave %d encodings for %d texts", len(encs), len(tt.texts))
+			}
 			for i, enc := range encs {
 				if !slices.Equal(enc.IDs, tt.ids[i]) || !slices.Equal(enc.AttentionMask, tt.masks[i]) {
 					t.Errorf("text %d: ids %v mask %v, want %v %v", i, enc.IDs, enc.AttentionMask, tt.ids[i], tt.masks[i])

@@ -56,7 +56,7 @@ func sameRanking(t *testing.T, what string, got, want []knn.Neighbor) {
 		t.Fatalf("%s: %d results, want %d", what, len(got), len(want))
 	}
 	for i := range want {
-		if math.Abs(float64(got[i].Score-want[i].Score)) > 1e-5 {
+		if !(math.Abs(float64(got[i].Score-want[i].Score)) <= 1e-5) {
 			t.Fatalf("%s rank %d: %v, want %v", what, i, got[i], want[i])
 		}
 		if got[i].ID != want[i].ID {
@@ -104,7 +104,7 @@ func TestDot(t *testing.T) {
 			a[i], b[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
 			want += float64(a[i]) * float64(b[i])
 		}
-		if got := knn.Dot(a, b); math.Abs(float64(got)-want) > 1e-5*math.Max(1, math.Sqrt(float64(n))) {
+		if got := knn.Dot(a, b); !(math.Abs(float64(got)-want) <= 1e-5*math.Max(1, math.Sqrt(float64(n)))) {
 			t.Errorf("Dot of length %d = %v, want %v", n, got, want)
 		}
 	}
@@ -190,14 +190,21 @@ func TestExactEqualsNaive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(all) != m.Len() {
+		t.Fatalf("ExactAll gave %d result lists for %d rows", len(all), m.Len())
+	}
 	for i := range all {
 		sameRanking(t, m.IDs[i], all[i], naive(m, m.Row(i), m.IDs[i], 7))
 	}
-	some, err := knn.ExactFor(t.Context(), m, []int{149, 0, 77}, 200)
+	rows := []int{149, 0, 77}
+	some, err := knn.ExactFor(t.Context(), m, rows, 200)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for j, q := range []int{149, 0, 77} {
+	if len(some) != len(rows) {
+		t.Fatalf("ExactFor gave %d result lists for %d rows", len(some), len(rows))
+	}
+	for j, q := range rows {
 		sameRanking(t, m.IDs[q], some[j], naive(m, m.Row(q), m.IDs[q], 200))
 	}
 	if _, err := knn.ExactFor(t.Context(), m, []int{150}, 3); itemvec.KindOf(err) != itemvec.KindBadInput {

@@ -56,12 +56,15 @@ func TestCountersRefresh(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(got[0].Vector) != len(full.Vector.Vector) {
+			t.Fatalf("%s: stored vector has %d values, a full embed %d", it.ID, len(got[0].Vector), len(full.Vector.Vector))
+		}
 		for i, v := range full.Vector.Vector {
 			worst = max(worst, math.Abs(float64(v-got[0].Vector[i])))
 		}
 	}
 	t.Logf("REFRESH max |refreshed - full embed| over 10 items: %.2g", worst)
-	if worst > 1e-5 {
+	if !(worst <= 1e-5) {
 		t.Errorf("refreshed vectors differ from full embeds by %g", worst)
 	}
 }

@@ -143,7 +143,7 @@ func TestParityWithTFJS(t *testing.T) {
 		row := out[i*dim : (i+1)*dim]
 		_, maxAbs := compare(row, singles[i])
 		t.Logf("%-10s batch of %d vs single run: max abs diff %.3g", p.Name, len(photos), maxAbs)
-		if maxAbs > maxBatchDiff {
+		if !(maxAbs <= maxBatchDiff) {
 			t.Errorf("%s: row %d of a batch of %d differs from the single run by %.3g, want <= %g", p.Name, i, len(photos), maxAbs, maxBatchDiff)
 		}
 	}
