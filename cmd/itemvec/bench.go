@@ -49,6 +49,7 @@ func newBenchCmd() *cobra.Command {
 		set     string
 		refresh bool
 		cpuProf string
+		runs    int
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -83,6 +84,9 @@ with the ratio.`,
 			}
 			if prepDir != "" {
 				return benchPrep(cmd.OutOrStdout(), prepDir, rawFor)
+			}
+			if runs < 1 {
+				return fmt.Errorf("--runs %d: want at least 1", runs)
 			}
 			ctx := cmd.Context()
 			env, w, done, err := df.start(ctx)
@@ -158,22 +162,43 @@ with the ratio.`,
 				return fmt.Errorf("--set %q: want catalog or large", set)
 			}
 			job.Refresh = refresh
-			slog.Info("benchmark: end-to-end", "set", set, "items", len(env.Catalog.Items)+len(job.ExtraItems))
-			stop, err := startCPUProfile(cpuProf)
-			if err != nil {
-				return err
-			}
-			b.Job, err = demo.RunJob(ctx, w, job)
-			if perr := stop(); err == nil {
-				err = perr
-			}
-			if err != nil {
-				return err
-			}
-			slog.Info("benchmark: raw inference again, after the end-to-end run")
-			b.After = &demo.Bench{}
-			if err := measure(b.After); err != nil {
-				return err
+			for k := 1; k <= runs; k++ {
+				ew := w // the worker of this run
+				if k > 1 {
+					// The next run on the same items: an empty Redis (the
+					// benchmark's own throw-away server), so that nothing is
+					// up to date, and a new worker (a worker starts once),
+					// between raw measurements like the first.
+					if err := env.Redis.Client().FlushDB(ctx).Err(); err != nil {
+						return fmt.Errorf("--runs: empty the benchmark's Redis: %w", err)
+					}
+					if ew, err = workers.New(ctx, w.Config()); err != nil {
+						return err
+					}
+					b = b.Next()
+				}
+				slog.Info("benchmark: end-to-end", "run", k, "of", runs, "set", set, "items", len(env.Catalog.Items)+len(job.ExtraItems))
+				stop := func() error { return nil }
+				if k == 1 {
+					if stop, err = startCPUProfile(cpuProf); err != nil {
+						return err
+					}
+				}
+				b.Job, err = demo.RunJob(ctx, ew, job)
+				if perr := stop(); err == nil {
+					err = perr
+				}
+				if ew != w {
+					ew.Close()
+				}
+				if err != nil {
+					return err
+				}
+				slog.Info("benchmark: raw inference again, after the end-to-end run")
+				b.After = &demo.Bench{}
+				if err := measure(b.After); err != nil {
+					return err
+				}
 			}
 			b.Print(cmd.OutOrStdout())
 			if len(b.Job.Failures) > 0 {
@@ -186,11 +211,12 @@ with the ratio.`,
 	cmd.Flags().StringVar(&df.redisServer, "redis-server", "auto", "Redis of the end-to-end run: auto (a throw-away redis-server process on a free loopback port when redis-server is on PATH, as a worker's Redis is another process; else the in-process miniredis), off (miniredis), or the path of a redis-server binary")
 	cmd.Flags().IntVar(&rounds, "rounds", 4, "run the sample catalog (or the large photo set) this many times (distinct ids)")
 	cmd.Flags().StringVar(&set, "set", "catalog", "images of the end-to-end run: catalog (the sample catalog, ~650 px) or large (.deps/large: 1000 and 2000 px, baseline and progressive, plus the catalog once)")
+	cmd.Flags().IntVar(&runs, "runs", 1, "end-to-end runs, each between two raw measurements; with more than one the report ends with every run's ratio and their median (a shared machine's speed moves from run to run)")
 	cmd.Flags().BoolVar(&refresh, "refresh", true, "after the run, time a counters-only refresh of the same items")
 	cmd.Flags().DurationVar(&rawFor, "raw-for", 5*time.Second, "measure raw inference (or the tokenizer) for at least this long")
 	cmd.Flags().StringVar(&tokPath, "tokenizer", "", "benchmark this tokenizer.json instead of the pipeline")
 	cmd.Flags().StringVar(&prepDir, "prep", "", "time decode+prep alone over every image in this folder (one goroutine), against the previous path and the C reference")
-	cmd.Flags().StringVar(&cpuProf, "cpuprofile", "", "write a pprof CPU profile of the end-to-end run to this file (go tool pprof bin/itemvec FILE)")
+	cmd.Flags().StringVar(&cpuProf, "cpuprofile", "", "write a pprof CPU profile of the (first) end-to-end run to this file (go tool pprof bin/itemvec FILE)")
 	cmd.Flags().StringVar(&corpus, "corpus", "", "with --tokenizer: JSON-lines corpus (default testdata/tokenizers/corpus.jsonl)")
 	return cmd
 }

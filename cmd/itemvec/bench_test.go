@@ -76,6 +76,46 @@ func TestBenchRedisServer(t *testing.T) {
 	}
 }
 
+// TestBenchRuns runs two end-to-end runs in one bench: the second on an
+// emptied Redis (every item decoded and embedded again, not up to date),
+// each ratio against its own raw limit, and their median.
+func TestBenchRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: needs ONNX Runtime, the model and the sample catalog")
+	}
+	testdeps.Require(t, "ort/libonnxruntime.so.1", "models/mobilenetv2_nsfwjs_gap.onnx", "catalog/manifest.jsonl")
+	out, stderr, err := run(t, "bench", "--text-model", "none", "--rounds", "1", "--raw-for", "300ms", "--refresh=false", "--runs", "2")
+	if err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	// The details are the last run's: it decoded the 45 images again.
+	if !regexp.MustCompile(`decode\+prep +45 items`).MatchString(out) {
+		t.Errorf("the last run did not decode the 45 catalog images (up to date from the first?):\n%s", out)
+	}
+	m := regexp.MustCompile(`2 end-to-end runs \(the figures above are the last one's\), each against the raw limit around it:\n` +
+		` +ratios ([\d.]+), ([\d.]+); median ([\d.]+)\n +items/s / raw limit: ([\d.]+)/([\d.]+), ([\d.]+)/([\d.]+)\n`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no summary of the 2 runs:\n%s", out)
+	}
+	r1, r2, median := number(t, m[1]), number(t, m[2]), number(t, m[3])
+	e1, l1, e2, l2 := number(t, m[4]), number(t, m[5]), number(t, m[6]), number(t, m[7])
+	for i, c := range []struct{ ratio, e2e, limit float64 }{{r1, e1, l1}, {r2, e2, l2}} {
+		if c.e2e <= 0 || c.limit <= 0 || math.Abs(c.ratio-c.e2e/c.limit) > 0.002 {
+			t.Errorf("run %d: ratio %v, want %v/%v", i+1, c.ratio, c.e2e, c.limit)
+		}
+	}
+	if math.Abs(median-(r1+r2)/2) > 0.0011 {
+		t.Errorf("median %v of %v and %v, want their mean", median, r1, r2)
+	}
+	// The ratio line above the summary is the last run's.
+	if last := regexp.MustCompile(`ratio end-to-end / raw limit +: +([\d.]+)`).FindStringSubmatch(out); last == nil || math.Abs(number(t, last[1])-r2) > 0.0011 {
+		t.Errorf("the report's ratio line %v is not the last run's %v", last, r2)
+	}
+	if _, _, err := run(t, "bench", "--runs", "0", "--raw-for", "1ms"); err == nil || !strings.Contains(err.Error(), "--runs 0") {
+		t.Errorf("--runs 0: %v, want an error naming the flag", err)
+	}
+}
+
 // number parses a figure of the bench report.
 func number(t *testing.T, s string) float64 {
 	t.Helper()

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/itemvec/itemvec/workers"
@@ -43,6 +45,65 @@ type Bench struct {
 	// the end-to-end run; Redis the Redis server it ran against
 	// (embedded.Redis.Name).
 	Threads, Device, Set, Redis string
+	// Earlier are the end-to-end runs before this one (itemvec bench
+	// --runs), oldest first; the report ends with every run's ratio and
+	// their median when there are any.
+	Earlier []RunRatio
+}
+
+// RunRatio is one end-to-end run: its items/s and the raw limit of the
+// run (Bench.RunLimit) it is compared with.
+type RunRatio struct {
+	ItemsPerSecond, Limit float64
+}
+
+// Ratio is the run's end-to-end / raw limit.
+func (r RunRatio) Ratio() float64 {
+	if r.Limit <= 0 {
+		return 0
+	}
+	return r.ItemsPerSecond / r.Limit
+}
+
+// Run is this Bench's end-to-end run against its RunLimit. b has its
+// Job.
+func (b *Bench) Run() RunRatio {
+	return RunRatio{ItemsPerSecond: b.Job.ItemsPerSecond(), Limit: b.RunLimit()}
+}
+
+// Next is the Bench of another end-to-end run after this one: the same
+// settings, as raw figures before it the ones measured after this run
+// (b.After), and this run among its Earlier ones. b has its Job and After.
+func (b *Bench) Next() *Bench {
+	n := *b.After
+	n.Job, n.After = nil, nil
+	n.ImageSessions, n.CPUPolicy = b.ImageSessions, b.CPUPolicy
+	n.Threads, n.Device, n.Set, n.Redis = b.Threads, b.Device, b.Set, b.Redis
+	n.Earlier = append(slices.Clip(b.Earlier), b.Run())
+	return &n
+}
+
+// Runs is every end-to-end run: Earlier, then this one.
+func (b *Bench) Runs() []RunRatio {
+	return append(slices.Clip(b.Earlier), b.Run())
+}
+
+// MedianRatio is the median of the runs' ratios (the mean of the middle
+// two for an even number of runs).
+func MedianRatio(runs []RunRatio) float64 {
+	if len(runs) == 0 {
+		return 0
+	}
+	r := make([]float64, len(runs))
+	for i, run := range runs {
+		r[i] = run.Ratio()
+	}
+	slices.Sort(r)
+	m := len(r) / 2
+	if len(r)%2 == 0 {
+		return (r[m-1] + r[m]) / 2
+	}
+	return r[m]
 }
 
 // Limit is the raw items/s the models allow: the image model's rate
@@ -186,6 +247,16 @@ func (b *Bench) Print(w io.Writer) {
 			fmt.Fprintf(w, "  outside the process, same span: %s %.2f core-s (%.2f of %d cores busy in all)\n", b.Redis, job.ServerCPU.Seconds(),
 				(job.CPU+*job.ServerCPU).Seconds()/job.Elapsed.Seconds(), runtime.NumCPU())
 		}
+	}
+	if len(b.Earlier) > 0 {
+		runs := b.Runs()
+		ratios, rates := make([]string, len(runs)), make([]string, len(runs))
+		for i, r := range runs {
+			ratios[i], rates[i] = fmt.Sprintf("%.3f", r.Ratio()), fmt.Sprintf("%.1f/%.1f", r.ItemsPerSecond, r.Limit)
+		}
+		fmt.Fprintf(w, "  %d end-to-end runs (the figures above are the last one's), each against the raw limit around it:\n", len(runs))
+		fmt.Fprintf(w, "    ratios %s; median %.3f\n", strings.Join(ratios, ", "), MedianRatio(runs))
+		fmt.Fprintf(w, "    items/s / raw limit: %s\n", strings.Join(rates, ", "))
 	}
 }
 
