@@ -57,6 +57,12 @@ func TestWorkerCUDA(t *testing.T) {
 	if gpu.Device() != onnx.DeviceCUDA {
 		t.Fatalf("CUDA worker runs on %q", gpu.Device())
 	}
+	// The warm-up runs every padded shape a batch of up to 8 can take.
+	if warm, err := gpu.WarmUp(ctx); err != nil || !slices.Equal(warm.ImageSizes, []int{1, 2, 4, 8}) || warm.TextRuns != 1 {
+		t.Fatalf("CUDA WarmUp = %+v, %v; want the image model at 1, 2, 4 and 8, the text model once", warm, err)
+	} else {
+		t.Logf("CUDA warm-up: %d image runs (batch sizes %v), %d text run in %s", warm.ImageRuns, warm.ImageSizes, warm.TextRuns, warm.Elapsed)
+	}
 	minCos := 1.0
 	for i, name := range names {
 		it := workers.Item{ID: fmt.Sprintf("sku-%d", i), Images: []string{"s3://local/" + filepath.Base(name)},

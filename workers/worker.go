@@ -39,6 +39,7 @@ type Worker struct {
 	httpAddr     string
 	registerOnce sync.Once // the metrics that need a started worker
 	cpuPolicy    string    // what New set (CPUPolicy), or "unchanged"
+	warm         warmState
 
 	mu       sync.Mutex
 	started  bool
@@ -148,6 +149,9 @@ func (w *Worker) Start(ctx context.Context) error {
 		return err
 	}
 	if err := w.claimCurrent(ctx); err != nil {
+		return err
+	}
+	if _, err := w.WarmUp(ctx); err != nil {
 		return err
 	}
 	if err := w.srv.Start(w.mux); err != nil {

