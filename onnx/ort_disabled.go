@@ -70,6 +70,9 @@ func (s *Session) InputShape() []int64 { return nil }
 // InputSize returns 0: this build has no cgo.
 func (s *Session) InputSize() int { return 0 }
 
+// BatchSizes returns nil: this build has no cgo.
+func (s *Session) BatchSizes() []int { return nil }
+
 // OutputDim returns 0: this build has no cgo.
 func (s *Session) OutputDim() int { return 0 }
 
