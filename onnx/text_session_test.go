@@ -163,13 +163,17 @@ func testTextSession(t testing.TB, env *Environment, path string, spec TextSpec)
 // the shapes match.
 func maxAbsDiff(t *testing.T, a, b [][]float32) float64 {
 	t.Helper()
+	// Errorf, not Fatalf: goroutines call it too. A shape mismatch is
+	// reported and counts as an infinite difference.
 	if len(a) != len(b) {
-		t.Fatalf("%d vectors vs %d", len(a), len(b))
+		t.Errorf("%d vectors vs %d", len(a), len(b))
+		return math.Inf(1)
 	}
 	worst := 0.0
 	for i := range a {
 		if len(a[i]) != len(b[i]) {
-			t.Fatalf("vector %d: %d floats vs %d", i, len(a[i]), len(b[i]))
+			t.Errorf("vector %d: %d floats vs %d", i, len(a[i]), len(b[i]))
+			return math.Inf(1)
 		}
 		for j := range a[i] {
 			d := math.Abs(float64(a[i][j] - b[i][j]))
