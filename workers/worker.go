@@ -125,9 +125,10 @@ func assemble(ctx context.Context, cfg Config, parts pipelineParts) (*Worker, er
 // an eviction policy that may evict any key is refused, other doubtful
 // settings are logged as warnings), makes the worker's space current when
 // no space is current yet (a running deployment's pointer is only moved by
-// a person, with itemvec vectors promote), starts taking tasks from the
-// queue and starts the sweep of archived tasks (every
-// Config.SweepInterval). It returns once the server runs.
+// a person, with itemvec vectors promote), warms the models up (WarmUp,
+// unless done already), starts taking tasks from the queue, serving HTTP
+// and the sweep of archived tasks (every Config.SweepInterval). It returns
+// once the server runs.
 func (w *Worker) Start(ctx context.Context) error {
 	const op = "workers.Worker.Start"
 	if w.srv == nil {
