@@ -66,7 +66,10 @@ func newBenchCmd() *cobra.Command {
      behaviour counters changed: a counters-only refresh, re-fused from the
      stored vectors after a HEAD per image, beside the full embed;
 and prints their ratio and, per stage, the wall time and the CPU time per
-item, with the process's total CPU time.
+item, with the process's total CPU time. With --runs N the end-to-end run is
+repeated N times (an emptied Redis and a new worker each time, raw figures
+measured between the runs) and the report ends with each run's ratio and
+their median.
 
 With --prep DIR it times decode+prep alone over every image in DIR on one
 goroutine, the previous path (Go decoders, imaging) on the same files, and
