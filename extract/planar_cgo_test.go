@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/itemvec/itemvec/internal/testdeps"
 )
 
 // decodePlanes decodes data into planes at the scale covering minW×minH,
@@ -197,8 +195,7 @@ func TestPlanesMatchRGBAPath(t *testing.T) {
 // tens of levels there. What the model makes of it is checked by
 // workers/modelspec's TestPreparerKeepsEmbeddings (cosine ≥ 0.995).
 func TestPlanesOnDecodedPhotos(t *testing.T) {
-	dirs := testdeps.Require(t, "catalog/images", "large/.stamp")
-	dirs[1] = filepath.Dir(dirs[1])
+	dirs := photoDirs(t)
 	spec := imagenet(224, 224).WithDefaults()
 	p, err := NewPreparer(spec, Limits{})
 	if err != nil {

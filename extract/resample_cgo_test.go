@@ -102,8 +102,7 @@ func TestCResamplerMatchesResampler(t *testing.T) {
 // the C resampler stays within a level of resample.go, and the mean
 // difference is a small fraction of one.
 func TestCResamplerOnDecodedPhotos(t *testing.T) {
-	dirs := testdeps.Require(t, "catalog/images", "large/.stamp")
-	dirs[1] = filepath.Dir(dirs[1])
+	dirs := photoDirs(t)
 	spec := imagenet(224, 224).WithDefaults()
 	p, err := NewPreparer(spec, Limits{})
 	if err != nil {
@@ -198,4 +197,13 @@ func BenchmarkCResampleTensor(b *testing.B) {
 			})
 		}
 	}
+}
+
+// photoDirs are the folders of the sample catalog's images and of the large
+// photo set (make setup-test).
+func photoDirs(t *testing.T) []string {
+	t.Helper()
+	dirs := testdeps.Require(t, "catalog/images", "large/.stamp")
+	dirs[1] = filepath.Dir(dirs[1])
+	return dirs
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -41,31 +42,14 @@ func TestComposeUsesOnlyRealFlags(t *testing.T) {
 		if !strings.HasPrefix(svc.Image, "itemvec:") || svc.Command.Decode(&command) != nil || len(command) == 0 {
 			continue
 		}
-		root := newRootCmd()
-		sub, _, err := root.Find(command[:1])
-		if err != nil || sub == root {
-			t.Errorf("service %s: %q is not an itemvec command", name, command[0])
+		where := "service " + name
+		sub, n := checkCommand(t, where, command)
+		checked += n
+		if sub == nil {
 			continue
 		}
-		for _, arg := range command[1:] {
-			if flag, ok := strings.CutPrefix(arg, "--"); ok {
-				flag, _, _ = strings.Cut(flag, "=")
-				if !hasFlag(sub, flag) {
-					t.Errorf("service %s: itemvec %s has no flag --%s", name, sub.Name(), flag)
-				}
-				checked++
-			}
-		}
 		for key := range svc.Environment {
-			env, ok := strings.CutPrefix(key, "ITEMVEC_")
-			if !ok {
-				continue
-			}
-			flag := strings.ToLower(strings.ReplaceAll(env, "_", "-"))
-			if !hasFlag(sub, flag) {
-				t.Errorf("service %s: %s sets --%s, which itemvec %s does not have", name, key, flag, sub.Name())
-			}
-			checked++
+			checked += checkEnv(t, where, sub, key)
 		}
 	}
 	if checked < 10 {
@@ -112,28 +96,13 @@ func TestDeployManifestsUseOnlyRealFlags(t *testing.T) {
 				continue
 			}
 			for _, c := range doc.Spec.Template.Spec.Containers {
-				root := newRootCmd()
-				sub, _, err := root.Find(c.Args[:1])
-				if err != nil || sub == root {
-					t.Errorf("%s: %q is not an itemvec command", file, c.Args[0])
+				sub, n := checkCommand(t, file, c.Args)
+				checked += n
+				if sub == nil {
 					continue
 				}
-				for _, arg := range c.Args[1:] {
-					if flag, ok := strings.CutPrefix(arg, "--"); ok {
-						if !hasFlag(sub, flag) {
-							t.Errorf("%s: itemvec %s has no flag --%s", file, sub.Name(), flag)
-						}
-						checked++
-					}
-				}
 				for _, e := range c.Env {
-					if env, ok := strings.CutPrefix(e.Name, "ITEMVEC_"); ok {
-						flag := strings.ToLower(strings.ReplaceAll(env, "_", "-"))
-						if !hasFlag(sub, flag) {
-							t.Errorf("%s: %s sets --%s, which itemvec %s does not have", file, e.Name, flag, sub.Name())
-						}
-						checked++
-					}
+					checked += checkEnv(t, file, sub, e.Name)
 				}
 			}
 		}
@@ -281,30 +250,16 @@ func TestDockerfileCommands(t *testing.T) {
 				t.Errorf("Dockerfile: %q: want the exec form, a JSON list (%v)", line, err)
 				continue
 			}
-			root := newRootCmd()
-			sub, _, err := root.Find(args[:1])
-			if err != nil || sub == root {
-				t.Errorf("Dockerfile: %q: %q is not an itemvec command", line, args[0])
-				continue
-			}
-			for _, a := range args[1:] {
-				if flag, ok := strings.CutPrefix(a, "--"); ok {
-					flag, _, _ = strings.Cut(flag, "=")
-					if !hasFlag(sub, flag) {
-						t.Errorf("Dockerfile: %q: itemvec %s has no flag --%s", line, sub.Name(), flag)
-					}
-				}
-			}
+			checkCommand(t, fmt.Sprintf("Dockerfile: %q", line), args)
 			cmds++
 		}
 		if rest, ok := strings.CutPrefix(line, "ENV "); ok {
 			for _, kv := range strings.Fields(rest) {
 				key, _, _ := strings.Cut(kv, "=")
-				env, ok := strings.CutPrefix(key, "ITEMVEC_")
+				flag, ok := envFlag(key)
 				if !ok {
 					continue
 				}
-				flag := strings.ToLower(strings.ReplaceAll(env, "_", "-"))
 				var with []string
 				for _, c := range newRootCmd().Commands() {
 					if c.Flags().Lookup(flag) != nil {
@@ -322,6 +277,56 @@ func TestDockerfileCommands(t *testing.T) {
 	if cmds < 2 || envs < 2 {
 		t.Errorf("read %d CMD and %d ITEMVEC_ ENV entries, want both images' (cpu, gpu): the Dockerfile's shape changed", cmds, envs)
 	}
+}
+
+// checkCommand checks that args name an itemvec subcommand and that each
+// --flag among them is one of its flags, reporting what is not (where says
+// whose args they are). It returns the subcommand (nil if args name none)
+// and how many flags it checked.
+func checkCommand(t *testing.T, where string, args []string) (*cobra.Command, int) {
+	t.Helper()
+	root := newRootCmd()
+	if len(args) == 0 {
+		t.Errorf("%s: no itemvec command", where)
+		return nil, 0
+	}
+	sub, _, err := root.Find(args[:1])
+	if err != nil || sub == root {
+		t.Errorf("%s: %q is not an itemvec command", where, args[0])
+		return nil, 0
+	}
+	checked := 0
+	for _, arg := range args[1:] {
+		if flag, ok := strings.CutPrefix(arg, "--"); ok {
+			flag, _, _ = strings.Cut(flag, "=")
+			if !hasFlag(sub, flag) {
+				t.Errorf("%s: itemvec %s has no flag --%s", where, sub.Name(), flag)
+			}
+			checked++
+		}
+	}
+	return sub, checked
+}
+
+// checkEnv checks that the variable key, if an ITEMVEC_<FLAG> one, sets a
+// flag of sub; it returns 1 when it checked one.
+func checkEnv(t *testing.T, where string, sub *cobra.Command, key string) int {
+	t.Helper()
+	flag, ok := envFlag(key)
+	if !ok {
+		return 0
+	}
+	if !hasFlag(sub, flag) {
+		t.Errorf("%s: %s sets --%s, which itemvec %s does not have", where, key, flag, sub.Name())
+	}
+	return 1
+}
+
+// envFlag is the flag ITEMVEC_<FLAG> sets (upper case, underscores for
+// dashes, as applyEnv reads them); ok is false for other variables.
+func envFlag(key string) (flag string, ok bool) {
+	env, ok := strings.CutPrefix(key, "ITEMVEC_")
+	return strings.ToLower(strings.ReplaceAll(env, "_", "-")), ok
 }
 
 // hasFlag reports whether cmd takes --name, its own or inherited from the
